@@ -1,0 +1,63 @@
+# aioserve developer tasks. `make serve` and `make test` work on a fresh machine:
+# they create the venv and install the system packages they need.
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# apt-get needs root; use sudo only when we are not root already.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y
+
+# Apps for `make serve`: whatever exists among scripts, notebooks and app directories.
+EXAMPLE_APPS := $(filter-out examples/__pycache__/,$(sort $(wildcard examples/*.py examples/*.ipynb examples/*/)))
+SERVE_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: install browser nginx serve test certs bench lint clean distclean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples]'
+	touch $@
+
+# Debian's Chromium for the browser tests (playwright drives it; never `playwright install`).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update && $(APT_INSTALL) chromium; \
+	fi
+
+# nginx (load-balancer tests) and wrk (HTTP load).
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] || ! command -v wrk >/dev/null 2>&1; then \
+		echo "installing nginx and wrk"; \
+		$(SUDO) apt-get update && $(APT_INSTALL) nginx wrk; \
+	fi
+
+serve: install
+	$(BIN)/aioserve serve $(EXAMPLE_APPS) $(SERVE_ARGS)
+
+test: install browser nginx
+	AIOSERVE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Dev CA, server certificate and password-protected key (password: $AIOSERVE_SSL_PASSWORD,
+# default aioserve-dev) under certs/.
+certs: install
+	$(BIN)/python scripts/make_certs.py certs
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check aioserve tests scripts
+	$(BIN)/mypy
+
+clean:
+	rm -rf build dist *.egg-info test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,130 @@
+"""Handlers build a session's document: from a script, a notebook or a function."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import traceback
+import types
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aioserve.application.notebook import notebook_source
+from aioserve.document.document import Document
+from aioserve.document.state import using_document
+from aioserve.errors import AppLoadError
+
+AppFunction = Callable[[Document], Awaitable[None] | None]
+MODULE_PREFIX = "aioserve_app_"
+
+
+class Handler:
+    """Something that adds to a document; `watched_files` matter to --dev."""
+
+    def modify_document(self, doc: Document) -> Awaitable[None] | None:
+        raise NotImplementedError
+
+    def watched_files(self) -> list[Path]:
+        return []
+
+    def reload(self) -> None:
+        """Re-read the code from disk (dev mode)."""
+
+
+class FunctionHandler(Handler):
+    """`def app(doc): ...` (or `async def`) called once per session."""
+
+    def __init__(self, func: AppFunction) -> None:
+        self.func = func
+
+    def modify_document(self, doc: Document) -> Awaitable[None] | None:
+        return self.func(doc)
+
+
+class CodeHandler(Handler):
+    """Runs Python source once per session in a fresh module.
+
+    The module is registered in `sys.modules` while the session lives (so
+    pickling and introspection work) and dropped when it is destroyed.
+    """
+
+    def __init__(self, path: Path, argv: list[str]) -> None:
+        self.path = path.resolve()
+        self.argv = argv
+        self.error: str | None = None
+        self.code: types.CodeType | None = None
+        self.reload()
+
+    def read_source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def reload(self) -> None:
+        try:
+            self.code = compile(self.read_source(), str(self.path), "exec")
+            self.error = None
+        except SyntaxError as exc:
+            self.code = None
+            self.error = "".join(traceback.format_exception_only(exc)).strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.code, self.error = None, f"{self.path}: {exc}"
+
+    def watched_files(self) -> list[Path]:
+        return [self.path]
+
+    def modify_document(self, doc: Document) -> None:
+        if self.code is None:
+            raise AppLoadError(self.error or f"{self.path} could not be loaded")
+        module = types.ModuleType(MODULE_PREFIX + uuid.uuid4().hex)
+        module.__file__ = str(self.path)
+        sys.modules[module.__name__] = module
+        doc._app_modules.append(module.__name__)
+        with _app_environment([self.path.name, *self.argv], str(self.path.parent)), \
+                using_document(doc):
+            exec(self.code, module.__dict__)
+
+
+class ScriptHandler(CodeHandler):
+    """A `.py` file."""
+
+
+class NotebookHandler(CodeHandler):
+    """A `.ipynb` file, translated by `notebook_source`."""
+
+    def read_source(self) -> str:
+        return notebook_source(self.path)
+
+    def reload(self) -> None:
+        try:
+            super().reload()
+        except AppLoadError as exc:
+            self.code, self.error = None, str(exc)
+
+
+@contextmanager
+def _app_environment(argv: list[str], folder: str) -> Iterator[None]:
+    """`sys.argv` and `sys.path[0]` as the app expects while its code runs."""
+    saved_argv = sys.argv
+    sys.argv = argv
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.argv = saved_argv
+        if folder in sys.path:
+            sys.path.remove(folder)
+
+
+def drop_modules(doc: Document) -> None:
+    for name in doc._app_modules:
+        sys.modules.pop(name, None)
+    doc._app_modules.clear()
+
+
+async def call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
+    if hook is not None:
+        result = hook(*args)
+        if inspect.isawaitable(result):
+            await result

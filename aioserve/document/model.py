@@ -1,0 +1,153 @@
+"""The base of every model: typed properties, change and event callbacks."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aioserve.document.properties import (
+    JSON,
+    Bool,
+    Enum,
+    Int,
+    List,
+    Nullable,
+    Property,
+    String,
+)
+
+if TYPE_CHECKING:
+    from aioserve.document.document import Document
+
+ChangeCallback = Callable[[str, Any, Any], Any]
+EventCallback = Callable[..., Any]
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the user did to a model in the browser (e.g. a click)."""
+
+    model: Model
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Model:
+    """A node of a document. Subclasses declare `Property` class attributes.
+
+    >>> from aioserve.models import Div
+    >>> Div(text="hello").text
+    'hello'
+    """
+
+    __properties__: ClassVar[dict[str, Property[Any]]] = {}
+    __events__: ClassVar[tuple[str, ...]] = ()
+    __types__: ClassVar[dict[str, type[Model]]] = {}
+
+    name = Nullable(String(), help="A name to find the model by (doc.select_one(name=...))")
+    tags = List(JSON(), help="Arbitrary values the app keeps with the model; not shown")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        props: dict[str, Property[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            props.update((k, v) for k, v in vars(klass).items() if isinstance(v, Property))
+        cls.__properties__ = props
+        Model.__types__[cls.__name__] = cls
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.id = f"m{next(_ids)}"
+        self._document: Document | None = None
+        self._values: dict[str, Any] = {n: p.initial() for n, p in self.__properties__.items()}
+        self._change_callbacks: dict[str, list[ChangeCallback]] = {}
+        self._event_callbacks: dict[str, list[EventCallback]] = {}
+        for key, value in kwargs.items():
+            if key not in self.__properties__:
+                raise TypeError(f"{type(self).__name__} has no property {key!r}")
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r})"
+
+    @property
+    def document(self) -> Document | None:
+        return self._document
+
+    def _set_property(self, name: str, value: Any) -> None:
+        old = self._values[name]
+        if old is value or (type(old) is type(value) and old == value):
+            return
+        self._values[name] = value
+        if self._document is not None:
+            self._document._model_changed(self, name, old, value)
+
+    def on_change(self, *args: Any) -> None:
+        """`model.on_change("value", cb)` or `on_change("a", "b", cb)`; cb(attr, old, new)."""
+        *attrs, callback = args
+        if not attrs or not callable(callback):
+            raise TypeError("on_change takes one or more property names, then a callback")
+        for attr in attrs:
+            self._check_attr(attr)
+            self._change_callbacks.setdefault(attr, []).append(callback)
+
+    def remove_on_change(self, attr: str, callback: ChangeCallback) -> None:
+        self._check_attr(attr)
+        self._change_callbacks.get(attr, []).remove(callback)
+
+    def on_event(self, event: str, callback: EventCallback) -> None:
+        """Run `callback(event)` (or `callback()`) when the user triggers `event`."""
+        if event not in self.__events__:
+            raise ValueError(f"{type(self).__name__} has no event {event!r}"
+                             f" (it has: {', '.join(self.__events__) or 'none'})")
+        self._event_callbacks.setdefault(event, []).append(callback)
+
+    def _check_attr(self, attr: str) -> None:
+        if attr not in self.__properties__:
+            raise ValueError(f"{type(self).__name__} has no property {attr!r}")
+
+    def references(self) -> Iterator[Model]:
+        """The models this one refers to directly."""
+        for name, prop in self.__properties__.items():
+            yield from prop.references(self._values[name])
+
+    def to_json(self) -> dict[str, Any]:
+        props = {n: p.to_json(self._values[n]) for n, p in self.__properties__.items()}
+        return {"type": type(self).__name__, "props": props}
+
+    def event_callbacks(self, event: str) -> list[EventCallback]:
+        return self._event_callbacks.get(event, [])
+
+    def change_callbacks(self, attr: str) -> list[ChangeCallback]:
+        return self._change_callbacks.get(attr, [])
+
+
+def call_event_callback(callback: EventCallback, event: Event) -> Any:
+    """Bokeh lets event callbacks take the event or nothing at all."""
+    try:
+        params = inspect.signature(callback).parameters
+    except (TypeError, ValueError):
+        return callback(event)
+    takes_args = any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                     for p in params.values())
+    return callback(event) if takes_args else callback()
+
+
+class Widget(Model):
+    """What every visible model has: visibility and size."""
+
+    visible = Bool(True)
+    width = Nullable(Int(low=0), help="Width in pixels (None: natural size)")
+    height = Nullable(Int(low=0), help="Height in pixels (None: natural size)")
+    sizing_mode = Nullable(Enum("fixed", "stretch_width", "stretch_height", "stretch_both"))
+    css_classes = List(String())
+
+
+class Input(Widget):
+    """A control the user can change; `disabled` greys it out."""
+
+    disabled = Bool(False)

@@ -1,0 +1,312 @@
+"""Controls the user changes: buttons, sliders, text, choices, dates, files."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from aioserve.document.model import EventCallback, Input
+from aioserve.document.properties import (
+    Bool,
+    Enum,
+    Float,
+    Int,
+    List,
+    Nullable,
+    Property,
+    String,
+)
+
+_BUTTON_TYPES = ("default", "primary", "success", "warning", "danger")
+
+
+class Button(Input):
+    """A push button; `on_click(cb)` runs `cb()` (or `cb(event)`) on each click.
+
+    >>> b = Button(label="Go", button_type="primary")
+    >>> b.on_click(lambda: print("clicked"))
+    """
+
+    __events__ = ("click",)
+    label = String("Button")
+    button_type = Enum(*_BUTTON_TYPES)
+
+    def on_click(self, callback: EventCallback) -> None:
+        self.on_event("click", callback)
+
+
+class Toggle(Input):
+    """A button that stays pressed: `active` is True while it is.
+
+    >>> Toggle(label="Live").active
+    False
+    """
+
+    label = String("Toggle")
+    button_type = Enum(*_BUTTON_TYPES)
+    active = Bool(False, settable=True)
+
+
+class Checkbox(Input):
+    """One labelled checkbox; `active` is True when ticked.
+
+    >>> Checkbox(label="Show grid", active=True).active
+    True
+    """
+
+    label = String("")
+    active = Bool(False, settable=True)
+
+
+class Slider(Input):
+    """A number chosen between `start` and `end` in steps of `step`.
+
+    >>> Slider(title="Frequency", start=0.1, end=5, step=0.1, value=1).value
+    1
+    """
+
+    title = String("")
+    start = Float(0.0)
+    end = Float(1.0)
+    step = Float(0.1, low=0)
+    value = Float(0.0, settable=True)
+    show_value = Bool(True)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if not self.start <= value <= self.end:
+            raise ValueError(f"Slider.value: {value} is outside [{self.start}, {self.end}]")
+
+
+class _NumberPair(Property[list[float]]):
+    type_name = "[float, float]"
+
+    def validate(self, value: Any) -> list[float]:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+            raise TypeError(f"expected a (low, high) pair, got {value!r:.60}")
+        low, high = (Float().validate(v) for v in value)
+        if low > high:
+            raise ValueError(f"low {low} is above high {high}")
+        return [low, high]
+
+
+class RangeSlider(Input):
+    """A (low, high) range chosen between `start` and `end`.
+
+    >>> RangeSlider(start=0, end=10, value=(2, 5)).value
+    [2, 5]
+    """
+
+    title = String("")
+    start = Float(0.0)
+    end = Float(1.0)
+    step = Float(0.1, low=0)
+    value = _NumberPair([0.0, 1.0], settable=True)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value[0] < self.start or value[1] > self.end:
+            raise ValueError(f"RangeSlider.value: {value} is outside [{self.start}, {self.end}]")
+
+
+class TextInput(Input):
+    """One line of text. `value` changes on Enter or blur; `value_input` on each key.
+
+    >>> TextInput(title="Name", placeholder="Ada").value
+    ''
+    """
+
+    title = String("")
+    value = String("", settable=True, max_length=100_000)
+    value_input = String("", settable=True, max_length=100_000)
+    placeholder = String("")
+
+
+class TextArea(Input):
+    """Several lines of text.
+
+    >>> TextArea(title="Notes", rows=4).rows
+    4
+    """
+
+    title = String("")
+    value = String("", settable=True, max_length=1_000_000)
+    placeholder = String("")
+    rows = Int(3, low=1)
+
+
+class NumberInput(Input):
+    """A number typed in a box, optionally bounded by `low` and `high`.
+
+    >>> NumberInput(title="Count", value=3, low=0).value
+    3
+    """
+
+    title = String("")
+    value = Nullable(Float(), settable=True)
+    low = Nullable(Float())
+    high = Nullable(Float())
+    step = Nullable(Float(low=0), default=1)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value is None:
+            return
+        if (self.low is not None and value < self.low) or (
+                self.high is not None and value > self.high):
+            raise ValueError(f"NumberInput.value: {value} is outside [{self.low}, {self.high}]")
+
+
+class _Options(Property[list[Any]]):
+    """Choices: strings, or (value, label) pairs."""
+
+    type_name = "list[str | (str, str)]"
+
+    def validate(self, value: Any) -> list[Any]:
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"expected a list of options, got {value!r:.60}")
+        options: list[Any] = []
+        for item in value:
+            if isinstance(item, str):
+                options.append(item)
+            elif (isinstance(item, (tuple, list)) and len(item) == 2
+                  and all(isinstance(x, str) for x in item)):
+                options.append([item[0], item[1]])
+            else:
+                raise TypeError(f"an option must be a str or a (value, label) pair, got {item!r}")
+        return options
+
+
+def _option_values(options: list[Any]) -> list[str]:
+    return [o if isinstance(o, str) else o[0] for o in options]
+
+
+class Select(Input):
+    """One choice from a drop-down list.
+
+    >>> Select(title="Colour", options=["red", "green"], value="red").value
+    'red'
+    """
+
+    title = String("")
+    options = _Options([])
+    value = String("", settable=True)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value not in _option_values(self.options):
+            raise ValueError(f"Select.value: {value!r} is not one of the options")
+
+
+class MultiSelect(Input):
+    """Several choices from a list.
+
+    >>> MultiSelect(options=["a", "b", "c"], value=["a"]).value
+    ['a']
+    """
+
+    title = String("")
+    options = _Options([])
+    value = List(String(), settable=True)
+    size = Int(4, low=1)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        unknown = set(value) - set(_option_values(self.options))
+        if unknown:
+            raise ValueError(f"MultiSelect.value: {sorted(unknown)!r} are not options")
+
+
+class RadioGroup(Input):
+    """One of several labelled radio buttons; `active` is the chosen index.
+
+    >>> RadioGroup(labels=["Small", "Large"], active=0).active
+    0
+    """
+
+    title = String("")
+    labels = List(String())
+    active = Nullable(Int(low=0), settable=True)
+    inline = Bool(False)
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value is not None and value >= len(self.labels):
+            raise ValueError(f"RadioGroup.active: no option {value}")
+
+
+class _IsoDate(Property[str]):
+    type_name = "date (YYYY-MM-DD)"
+
+    def validate(self, value: Any) -> str:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if not isinstance(value, str):
+            raise TypeError(f"expected a date or 'YYYY-MM-DD', got {value!r:.60}")
+        return dt.date.fromisoformat(value).isoformat()
+
+
+class DatePicker(Input):
+    """A calendar date; `value` is an ISO string 'YYYY-MM-DD' (or None).
+
+    >>> import datetime
+    >>> DatePicker(value=datetime.date(2024, 5, 1)).value
+    '2024-05-01'
+    """
+
+    title = String("")
+    value = Nullable(_IsoDate(), settable=True)
+    min_date = Nullable(_IsoDate())
+    max_date = Nullable(_IsoDate())
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value is None:
+            return
+        if (self.min_date and value < self.min_date) or (self.max_date and value > self.max_date):
+            raise ValueError(f"DatePicker.value: {value} is outside the allowed dates")
+
+
+class FileInput(Input):
+    """A file chosen by the user. Its bytes reach Python:
+
+    >>> f = FileInput(title="Upload CSV", accept=".csv")
+    >>> f.on_upload(lambda filename, content, mime_type: print(filename, len(content)))
+
+    `max_size` (bytes) is checked in the page and again on the server; the
+    websocket's `--websocket-max-message-size` bounds it too.
+    """
+
+    __events__ = ("upload",)
+    title = String("")
+    accept = String("")
+    multiple = Bool(False)
+    filename = Nullable(String())
+    mime_type = Nullable(String())
+    max_size = Int(10 * 1024 * 1024, low=0)
+    value: bytes | None = None  # the last file's bytes; kept in Python, never sent back
+
+    def on_upload(self, callback: EventCallback) -> None:
+        """`callback(filename, content, mime_type)` for each uploaded file."""
+        self.on_event("upload", lambda event: callback(
+            event.data["filename"], event.data["content"], event.data["mime_type"]))
+
+    def client_event(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
+        filename, mime, content = data.get("filename"), data.get("mime_type", ""), data.get(
+            "content")
+        if not isinstance(filename, str) or not isinstance(mime, str) or not isinstance(
+                content, str):
+            raise ValueError("FileInput upload needs string filename, mime_type and content")
+        try:
+            raw = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("FileInput upload content is not valid base64") from None
+        if len(raw) > self.max_size:
+            raise ValueError(f"FileInput: {filename} is {len(raw)} bytes, over max_size "
+                             f"{self.max_size}")
+        self.value = raw
+        self.mime_type = mime
+        self.filename = filename
+        return {"filename": filename, "mime_type": mime, "content": raw}
+
+
+__all__ = ["Button", "Checkbox", "DatePicker", "FileInput", "MultiSelect",
+           "NumberInput", "RadioGroup", "RangeSlider", "Select", "Slider", "TextArea",
+           "TextInput", "Toggle"]

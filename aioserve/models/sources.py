@@ -1,0 +1,158 @@
+"""`ColumnDataSource`: named, equal-length columns shared by tables and charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aioserve.document.model import Model
+from aioserve.document.properties import Int, List, Property
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _as_list(name: str, values: Any) -> list[Any]:
+    if hasattr(values, "tolist"):  # numpy arrays, pandas Series
+        values = values.tolist()
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+        raise TypeError(f"column {name!r} must be a list, got {type(values).__name__}")
+    return list(values)
+
+
+def _json_value(value: Any) -> Any:
+    """Numbers, text, bools, None as they are; dates as epoch ms; NaN as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (int, str, bool)):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return (value - _EPOCH).total_seconds() * 1000
+    if isinstance(value, dt.date):
+        return _json_value(dt.datetime(value.year, value.month, value.day))
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return _json_value(value.to_pydatetime())
+    raise TypeError(f"cannot send a {type(value).__name__} value to the browser")
+
+
+def column_json(values: list[Any]) -> list[Any]:
+    return [_json_value(v) for v in values]
+
+
+def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a dict of columns, got {type(data).__name__}")
+    columns: dict[str, list[Any]] = {}
+    for name, values in data.items():
+        if not isinstance(name, str):
+            raise TypeError(f"column names must be str, got {name!r}")
+        columns[name] = _as_list(name, values)
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{k}={len(v)}" for k, v in columns.items())
+        raise ValueError(f"columns must have equal lengths ({sizes})")
+    return columns
+
+
+class _Columns(Property[dict[str, list[Any]]]):
+    type_name = "dict[str, list]"
+
+    def validate(self, value: Any) -> dict[str, list[Any]]:
+        if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a pandas DataFrame
+            value = {str(c): value[c].tolist() for c in value.columns}
+        return _check_columns(value)
+
+    def to_json(self, value: dict[str, list[Any]]) -> Any:
+        return {name: column_json(values) for name, values in value.items()}
+
+
+class ColumnDataSource(Model):
+    """Columns of data. Charts and tables on the same source follow it.
+
+    >>> source = ColumnDataSource(data={"x": [1, 2], "y": [3, 4]})
+    >>> source.stream({"x": [3], "y": [5]}, rollover=2)
+    >>> source.data
+    {'x': [2, 3], 'y': [4, 5]}
+
+    `stream` and `patch` send only what changed to the browser. Assign a new
+    dict to `data` to replace everything; changing a column list in place is
+    not seen.
+    """
+
+    data = _Columns({})
+    selected = List(Int(low=0), settable=True, help="Indices of the selected rows")
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        if data is not None:
+            kwargs["data"] = data
+        super().__init__(**kwargs)
+
+    @property
+    def length(self) -> int:
+        return len(next(iter(self.data.values()), []))
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if any(i >= self.length for i in value):
+            raise ValueError(f"ColumnDataSource.selected: index out of range ({self.length} rows)")
+
+    def stream(self, new_data: Mapping[str, Any], rollover: int | None = None) -> None:
+        """Append rows; keep only the last `rollover` rows when given."""
+        rows = _check_columns(new_data)
+        if set(rows) != set(self.data):
+            raise ValueError(f"stream: columns {sorted(rows)} differ from the source's "
+                             f"{sorted(self.data)}")
+        if rollover is not None and rollover <= 0:
+            raise ValueError("stream: rollover must be a positive int")
+        for name, values in rows.items():
+            column = self.data[name]
+            column.extend(values)
+            if rollover is not None and len(column) > rollover:
+                del column[: len(column) - rollover]
+        self._emit({"kind": "stream", "model": self.id,
+                    "data": {n: column_json(v) for n, v in rows.items()}, "rollover": rollover})
+
+    def patch(self, patches: Mapping[str, Sequence[tuple[int | slice, Any]]]) -> None:
+        """Replace cells: `source.patch({"y": [(0, 10.5), (slice(2, 4), [1, 2])]})`."""
+        changes: dict[str, list[tuple[int, Any]]] = {}
+        for name, edits in patches.items():
+            if name not in self.data:
+                raise ValueError(f"patch: no column {name!r}")
+            column = self.data[name]
+            changes[name] = cells = []
+            for where, value in edits:
+                if isinstance(where, slice):
+                    indices = range(*where.indices(len(column)))
+                    values = _as_list(name, value)
+                    if len(values) != len(indices):
+                        raise ValueError(f"patch: {len(values)} values for {len(indices)} cells")
+                    cells.extend(zip(indices, values))
+                elif isinstance(where, int) and not isinstance(where, bool) and (
+                        0 <= where < len(column)):
+                    cells.append((where, value))
+                else:
+                    raise ValueError(f"patch: index {where!r} out of range for column {name!r}")
+        for name, cells in changes.items():
+            for index, value in cells:
+                self.data[name][index] = value
+        self._emit({"kind": "patch", "model": self.id, "patches": {
+            n: [[i, _json_value(v)] for i, v in cells] for n, cells in changes.items()}})
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        if self._document is not None:
+            self._document._check_thread()
+            self._document._emit(event)
+
+
+def as_source(data: Any) -> ColumnDataSource:
+    """A source from a source, a dict of columns, a DataFrame or a list of row dicts."""
+    if isinstance(data, ColumnDataSource):
+        return data
+    if isinstance(data, list):
+        names = list(dict.fromkeys(k for row in data for k in row))
+        data = {n: [row.get(n) for row in data] for n in names}
+    return ColumnDataSource(data=data)

@@ -1,0 +1,131 @@
+"""`create_app`: a standalone aiohttp application serving aioserve apps.
+
+It binds nothing. Use it with `web.run_app`, gunicorn's aiohttp worker, or
+`parent.add_subapp("/dash", create_app(...))`; every background task it needs
+is started and stopped by aiohttp through `cleanup_ctx`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Union
+
+from aiohttp import web
+
+from aioserve.application.application import Application, load_application, route_name
+from aioserve.config import Config
+from aioserve.document.document import Document
+from aioserve.errors import ConfigError
+from aioserve.security.origins import parse_origin_allowlist
+from aioserve.server import pages, websocket
+from aioserve.server.keys import STATE, ServerState
+from aioserve.server.lifecycle import lifecycle, shutdown
+from aioserve.server.middlewares import server_middlewares
+from aioserve.server.served_app import ServedApp
+
+AppLike = Union[str, "os.PathLike[str]", Application, Callable[[Document], Any]]
+Apps = Union[AppLike, Sequence[AppLike], Mapping[str, AppLike], None]
+
+RESERVED = {"static", "_aioserve", "favicon.ico", "ws", "metadata", "autoload.js"}
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(apps: Apps = None, config: Config | None = None, **options: Any) -> web.Application:
+    """Build the aiohttp application; `options` are Config fields overriding `config`."""
+    if config is None:
+        config = Config(**options)
+    elif options:
+        config = dataclasses.replace(config, **options)
+    served = {path: ServedApp(path, app, key=f"app{i}")
+              for i, (path, app) in enumerate(resolve_apps(apps, config.args).items())}
+    try:
+        origins = parse_origin_allowlist(config.allow_websocket_origin) or None
+    except ValueError as exc:
+        raise ConfigError(f"--allow-websocket-origin: {exc}") from None
+    state = ServerState(config=config, apps=served, origins=origins)
+    app = web.Application(middlewares=server_middlewares(config),
+                          client_max_size=config.websocket_max_message_size_bytes)
+    app[STATE] = state
+    _add_routes(app, state)
+    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(shutdown)
+    if not config.prefix:
+        return app
+    outer = web.Application()
+    outer.add_subapp(config.prefix, app)
+    outer.router.add_get(config.prefix, pages.add_slash)
+    if config.ico_path != "none":
+        outer.router.add_get("/favicon.ico", pages.favicon_for(config))
+    return outer
+
+
+def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]:
+    """Routes for everything `create_app` accepts: paths, functions, Applications."""
+    if apps is None or (isinstance(apps, (list, tuple)) and not apps):
+        return {"/": Application(lambda doc: None)}
+    if isinstance(apps, Mapping):
+        items = [(_route(str(route)), _as_application(app, argv)) for route, app in apps.items()]
+    elif isinstance(apps, (str, os.PathLike)) or callable(apps) or isinstance(apps, Application):
+        items = [_single(apps, argv)]
+    else:
+        items = [_single(app, argv) for app in apps]
+    routes: dict[str, Application] = {}
+    for route, application in items:
+        if route.strip("/") in RESERVED:
+            raise ConfigError(f"an app cannot be served at {route!r}: that name is reserved")
+        if route in routes:
+            raise ConfigError(f"two apps would be served at {route!r}; rename one")
+        routes[route] = application
+    return routes
+
+
+def _route(route: str) -> str:
+    route = "/" + route.strip("/")
+    return route
+
+
+def _single(app: AppLike, argv: Sequence[str]) -> tuple[str, Application]:
+    if isinstance(app, (str, os.PathLike)):
+        path = Path(app)
+        return "/" + route_name(path), load_application(path, argv)
+    if isinstance(app, Application):
+        return "/", app
+    return "/", _as_application(app, argv)
+
+
+def _as_application(app: AppLike, argv: Sequence[str]) -> Application:
+    if isinstance(app, Application):
+        return app
+    if isinstance(app, (str, os.PathLike)):
+        return load_application(Path(app), argv)
+    if callable(app):
+        return Application(app)
+    raise ConfigError(f"not an app: {app!r} (give a path, a function or an Application)")
+
+
+def _add_routes(app: web.Application, state: ServerState) -> None:
+    config = state.config
+    router = app.router
+    router.add_static("/static", STATIC_DIR, name="aioserve-static", append_version=True)
+    if "/" not in state.apps and not config.disable_index:
+        router.add_get("/", pages.index, name="aioserve-index")
+    if config.ico_path != "none" and not config.prefix:
+        router.add_get("/favicon.ico", pages.favicon_for(config))
+    router.add_get("/_aioserve/health", pages.health)
+    router.add_get("/_aioserve/ready", pages.ready)
+    for served in state.apps.values():
+        page = pages.app_page(served)
+        router.add_get(served.route(""), page, name=f"page.{served.key}")
+        if served.path != "/":
+            router.add_get(served.route("/"), page)
+        router.add_get(served.route("/ws"), websocket.handler_for(served), name=f"ws.{served.key}")
+        router.add_get(served.route("/metadata"), pages.metadata_for(served))
+        if served.application.static_path is not None:
+            static_route = served.route("/static") if served.path != "/" else "/app-static"
+            router.add_static(static_route, served.application.static_path)
+        if served.application.theme_path is not None:
+            router.add_get(served.route("/theme.css"), pages.theme_for(served),
+                           name=f"theme.{served.key}")

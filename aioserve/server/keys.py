@@ -1,0 +1,37 @@
+"""Typed keys for what the server keeps on its aiohttp application and requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from aioserve.config import Config
+    from aioserve.security.origins import OriginPattern
+    from aioserve.server.served_app import ServedApp
+    from aioserve.sessions.connection import Connection
+
+
+@dataclass(eq=False)
+class ServerState:
+    """What one aioserve application (one `create_app` call) owns at run time."""
+
+    config: Config
+    apps: dict[str, ServedApp]
+    origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
+    connections: set[Connection] = field(default_factory=set)
+    draining: bool = False
+    auth: Any = None  # aioserve.server.auth.AuthProvider when --auth-module is given
+    metrics: Any = None
+
+    def session_count(self) -> int:
+        return sum(len(a.registry) for a in self.apps.values())
+
+
+STATE = web.AppKey("aioserve_state", ServerState)
+# The client's real address under --use-xheaders, set on the original request
+# so our access logger (which sees that request, not a clone) can report it.
+REAL_REMOTE = web.RequestKey("aioserve_real_remote", str)
+USER = web.RequestKey("aioserve_user", object)

@@ -1,0 +1,102 @@
+"""What runs beside the request handlers, owned by aiohttp's cleanup_ctx.
+
+On start: each app's `on_server_loaded`, then the reaper, stats and memory
+loops. On shutdown: websockets closed with 1001, sessions destroyed with their
+hooks; on cleanup: loops cancelled, then `on_server_unloaded`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import psutil
+from aiohttp import web
+
+from aioserve.server.keys import STATE, ServerState
+
+log = logging.getLogger("aioserve.server")
+
+CLOSE_GOING_AWAY = 1001
+
+
+async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+    for served in state.apps.values():
+        served.server_context = state
+        await served.application.on_server_loaded(state)
+    config = state.config
+    loops = [
+        _every(config.check_unused_sessions_ms, lambda: reap(state)),
+        _every(config.stats_log_frequency_ms, lambda: _sync(log_stats, state)),
+    ]
+    if config.mem_log_frequency_ms > 0:
+        loops.append(_every(config.mem_log_frequency_ms, lambda: _sync(log_memory, state)))
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await destroy_sessions(state)
+        for served in state.apps.values():
+            try:
+                await served.application.on_server_unloaded(state)
+            except Exception:
+                log.exception("on_server_unloaded of %s failed", served.path)
+
+
+async def shutdown(app: web.Application) -> None:
+    """Drain: refuse new work, tell clients to go elsewhere, end the sessions."""
+    state = app[STATE]
+    state.draining = True
+    await asyncio.gather(*(c.close(CLOSE_GOING_AWAY, "server shutting down")
+                           for c in list(state.connections)), return_exceptions=True)
+    await destroy_sessions(state)
+
+
+async def destroy_sessions(state: ServerState) -> None:
+    for served in state.apps.values():
+        await served.registry.destroy_all()
+
+
+async def reap(state: ServerState) -> int:
+    """One sweep of the reaper over every app; returns how many sessions it ended."""
+    now = time.monotonic()
+    lifetime = state.config.unused_session_lifetime_ms
+    return sum([await s.registry.reap(now, lifetime) for s in state.apps.values()])
+
+
+def log_stats(state: ServerState) -> None:
+    if not log.isEnabledFor(logging.DEBUG):
+        return  # as in Bokeh, stats lines are DEBUG output
+    pid = os.getpid()
+    log.debug("[pid %d] %d clients connected", pid, len(state.connections))
+    for served in state.apps.values():
+        registry = served.registry
+        log.debug("[pid %d]   %s has %d sessions with %d unused", pid, served.path,
+                  len(registry), registry.unused_count())
+
+
+def log_memory(state: ServerState) -> None:
+    info = psutil.Process().memory_info()
+    log.info("[pid %d] Memory usage: %0.2f MB (RSS), %0.2f MB (VMS)", os.getpid(),
+             info.rss / 2**20, info.vms / 2**20)
+
+
+async def _sync(func: Callable[[ServerState], None], state: ServerState) -> None:
+    func(state)
+
+
+async def _every(period_ms: int, body: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await asyncio.sleep(period_ms / 1000)
+        try:
+            await body()
+        except Exception:
+            log.exception("background task failed; it will run again")
+

@@ -1,0 +1,83 @@
+"""From a page request to a session id and a token (DESIGN 2.2, BOKEH_NOTES 1.4)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+
+from aioserve.config import Config
+from aioserve.security.tokens import (
+    check_session_id_signature,
+    fit_request_data,
+    generate_session_id,
+    generate_token,
+)
+
+log = logging.getLogger("aioserve.server")
+
+ID_PARAMS = ("aioserve-session-id", "bokeh-session-id")
+ID_HEADERS = ("Aioserve-Session-Id", "Bokeh-Session-Id")
+_ID_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
+
+
+class SessionIdRefused(Exception):
+    """The page request names a session it may not have; the message says why."""
+
+
+def requested_session_id(request: web.Request) -> str | None:
+    given = [request.query[p] for p in ID_PARAMS if p in request.query]
+    given += [request.headers[h] for h in ID_HEADERS if h in request.headers]
+    if len(given) > 1:
+        raise SessionIdRefused("give the session id once, in one place")
+    return given[0] if given else None
+
+
+def session_id_for(request: web.Request, config: Config) -> str:
+    """The requested id, checked for the --session-ids mode, or a new one."""
+    session_id = requested_session_id(request)
+    signed = config.signed_sessions
+    if session_id is None:
+        if config.session_ids == "external-signed":
+            raise SessionIdRefused("No aioserve-session-id provided (this server only accepts"
+                                   " session ids signed by another service)")
+        return generate_session_id(config.secret_key, signed=signed)
+    if not _ID_SHAPE.fullmatch(session_id):
+        raise SessionIdRefused("Invalid session ID: 1 to 256 characters of A-Z a-z 0-9 . _ ~ -")
+    if signed and not check_session_id_signature(session_id, config.secret_key, signed=True):
+        raise SessionIdRefused("Invalid token or session ID")
+    return session_id
+
+
+def _filtered(items: dict[str, str], include: Iterable[str] | None,
+              exclude: Iterable[str] | None) -> dict[str, str]:
+    if include is not None:
+        wanted = {name.lower() for name in include}
+        return {k: v for k, v in items.items() if k.lower() in wanted}
+    if exclude is not None:
+        unwanted = {name.lower() for name in exclude}
+        return {k: v for k, v in items.items() if k.lower() not in unwanted}
+    return items
+
+
+def request_data(request: web.Request, config: Config) -> dict[str, Any]:
+    """Headers, cookies and query arguments the app may see, as the token carries them."""
+    cookies = _filtered(dict(request.cookies), config.include_cookies, config.exclude_cookies)
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
+    headers = _filtered(headers, config.include_headers, config.exclude_headers)
+    arguments: dict[str, list[bytes]] = {}
+    for name, value in request.query.items():
+        arguments.setdefault(name, []).append(value.encode())
+    return {"headers": headers, "cookies": cookies, "arguments": arguments}
+
+
+def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: float) -> str:
+    fitted, dropped = fit_request_data(extra)
+    if dropped:
+        log.warning("request data too large for the session token; dropped %s",
+                    ", ".join(dropped))
+    return generate_token(session_id, secret_key=config.secret_key, signed=config.signed_sessions,
+                          expiry_s=config.session_token_expiration_s, now=now, extra=fitted)

@@ -1,0 +1,133 @@
+"""`serve` owns the runner and sites; `run` alone owns the event loop and signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+import threading
+import webbrowser
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from aioserve.config import Config
+from aioserve.logs import ACCESS_LOG, AccessLogger, configure_logging
+from aioserve.server.app import Apps, create_app
+from aioserve.server.keys import STATE
+from aioserve.server.tls import ssl_context
+
+log = logging.getLogger("aioserve.server")
+
+ShutdownTrigger = Callable[[], Awaitable[Any]]
+
+
+async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger | None = None,
+                sock: socket.socket | None = None, announce: bool = True,
+                on_ready: Callable[[list[str]], None] | None = None) -> None:
+    """Serve until `shutdown_trigger()` returns (forever without one), then drain.
+
+    `on_ready` receives the app URLs once the server listens (real ports).
+    """
+    app = create_app(apps, config)
+    runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
+                           handle_signals=False, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        site = await _start_site(runner, config, sock)
+        urls = app_urls(app, config, runner)
+        if announce:
+            for url in urls:
+                log.info("aioserve app running at: %s", url)
+            _flush_log_handlers()
+        if on_ready is not None:
+            on_ready(urls)
+        await (shutdown_trigger() if shutdown_trigger else asyncio.Event().wait())
+    finally:
+        await runner.cleanup()
+
+
+async def _start_site(runner: web.AppRunner, config: Config,
+                      sock: socket.socket | None) -> web.BaseSite:
+    context = ssl_context(config)
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock, ssl_context=context)
+    elif config.unix_socket:
+        site = web.UnixSite(runner, config.unix_socket)
+    else:
+        site = web.TCPSite(runner, config.address, config.port, ssl_context=context)
+    await site.start()
+    return site
+
+
+def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> list[str]:
+    state = _state_of(app)
+    scheme = "https" if config.ssl_certfile else "http"
+    if config.unix_socket:
+        base = f"{scheme}+unix://{config.unix_socket}"
+    else:
+        port = _bound_port(runner, config)
+        host = config.address or "localhost"
+        if ":" in host:
+            host = f"[{host}]"
+        base = f"{scheme}://{host}:{port}"
+    return [base + config.prefix + served.path.rstrip("/") if served.path != "/"
+            else base + config.prefix + "/" for served in state.apps.values()]
+
+
+def _state_of(app: web.Application) -> Any:
+    if STATE in app:
+        return app[STATE]
+    for resource in app.router.resources():  # with --prefix, the state is on the sub-app
+        sub = getattr(resource, "_app", None)
+        if sub is not None and STATE in sub:
+            return sub[STATE]
+    raise LookupError("not an aioserve application")
+
+
+def _bound_port(runner: web.BaseRunner, config: Config) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    return config.port
+
+
+def _flush_log_handlers() -> None:
+    for handler in logging.getLogger("aioserve").handlers:
+        handler.flush()
+
+
+def run(apps: Sequence[str] | Apps, config: Config) -> None:
+    """What the CLI calls: set up logging, then one process or supervised workers."""
+    configure_logging(config)
+    if config.worker_count() > 1:
+        from aioserve.server.workers import run_workers
+
+        run_workers(apps, config)
+        return
+    asyncio.run(_serve_until_signal(apps, config, show=config.show))
+
+
+async def _serve_until_signal(apps: Any, config: Config, *, show: bool,
+                              sock: socket.socket | None = None, announce: bool = True) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if sys.platform != "win32":
+            loop.add_signal_handler(signum, stop.set)
+    await serve(apps, config, shutdown_trigger=stop.wait, sock=sock, announce=announce,
+                on_ready=open_browser if show else None)
+    log.info("aioserve stopped")
+
+
+def open_browser(urls: list[str]) -> None:
+    """Open each app in a browser, from a thread: a BROWSER command may block."""
+    def show() -> None:
+        for url in urls:
+            webbrowser.open(url)
+
+    threading.Thread(target=show, name="aioserve-show", daemon=True).start()

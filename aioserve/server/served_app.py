@@ -1,0 +1,73 @@
+"""One application as the server serves it: its route, sessions and page template."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from aioserve.application.application import Application
+from aioserve.application.handlers import drop_modules
+from aioserve.sessions.context import RequestData, SessionContext
+from aioserve.sessions.registry import SessionRegistry
+from aioserve.sessions.session import ServerSession
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=True)
+
+
+@dataclass(eq=False)
+class ServedApp:
+    """`path` is the route under the prefix: "/sliders", or "/" for a root app."""
+
+    path: str
+    application: Application
+    key: str = "app0"  # names its routes: aiohttp route names must be identifiers
+    registry: SessionRegistry = field(init=False)
+    template: jinja2.Template = field(init=False)
+    server_context: Any = None
+
+    def __post_init__(self) -> None:
+        self.registry = SessionRegistry(self.path)
+        self.load_template()
+
+    def load_template(self) -> None:
+        base = TEMPLATES.get_template("page.html")
+        folder = self.application.templates_path
+        if folder is None:
+            self.template = base
+            return
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
+        self.template = env.get_template("index.html", globals={"base": base})
+
+    def route(self, suffix: str) -> str:
+        """The route of a sub-path: route("/ws") is "/sliders/ws", or "/ws" at the root."""
+        return (self.path.rstrip("/") + suffix) or "/"
+
+    @property
+    def name(self) -> str:
+        return self.path.strip("/")
+
+    async def create_session(self, session_id: str, request: RequestData, *,
+                             user: Any = "default_user", logout_url: str | None = None,
+                             token_payload: dict[str, Any] | None = None) -> ServerSession:
+        """Build a new session's document; the registry makes this run once per id."""
+        context = SessionContext(id=session_id, request=request, user=user,
+                                 logout_url=logout_url, token_payload=token_payload or {},
+                                 server_context=self.server_context, app_path=self.path)
+        doc = await self.application.build_document(context)
+        return ServerSession(context, doc, on_destroy=self._session_destroyed)
+
+    async def _session_destroyed(self, session: ServerSession) -> None:
+        try:
+            await self.application.on_session_destroyed(session.context)
+        finally:
+            drop_modules(session.document)
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,203 @@
+"""The session websocket: handshake checks, then the protocol of docs/protocol.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import WSMsgType, web
+
+from aioserve.errors import ProtocolError
+from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
+from aioserve.security.tokens import TokenError, TokenPayload, verify_token
+from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.server.served_app import ServedApp
+from aioserve.sessions.connection import Connection
+from aioserve.sessions.context import RequestData
+from aioserve.sessions.session import ServerSession, dumps
+
+log = logging.getLogger("aioserve.server")
+
+SUBPROTOCOL = "aioserve"
+CLOSE_GOING_AWAY = 1001
+CLOSE_PROTOCOL_ERROR = 4001
+CLOSE_SESSION_EXPIRED = 4004
+CLOSE_FLOOD = 4008
+CLOSE_APP_ERROR = 4011
+FLOOD_BURST = 2000  # messages a client may send at once...
+FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def handler_for(served: ServedApp) -> Handler:
+    async def ws_handler(request: web.Request) -> web.StreamResponse:
+        state = request.app[STATE]
+        if state.draining:
+            raise web.HTTPServiceUnavailable(text="server is shutting down")
+        _check_origin(request, state)
+        payload = _check_token(request, state)
+        session, refusal = await _find_session(request, state, served, payload)
+        config = state.config
+        ws = web.WebSocketResponse(
+            protocols=(SUBPROTOCOL,),
+            heartbeat=config.keep_alive_ms / 1000 or None,
+            max_msg_size=config.websocket_max_message_size_bytes,
+            compress=config.websocket_compression_level is not None)
+        await ws.prepare(request)
+        if session is None:
+            code, reason = refusal
+            await ws.close(code=code, message=reason.encode()[:120])
+            return ws
+        remote = request.get(REAL_REMOTE) or request.remote or ""
+        connection = Connection(ws, remote=remote)
+        session.subscribe(connection)  # it counts from the moment the upgrade completed
+        state.connections.add(connection)
+        log.info("WebSocket connection opened")
+        try:
+            connection.send(session.ack_message())
+            await _converse(ws, connection, session)
+        finally:
+            session.unsubscribe(connection)
+            state.connections.discard(connection)
+            log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)
+        return ws
+
+    return ws_handler
+
+
+def _check_origin(request: web.Request, state: ServerState) -> None:
+    patterns = state.origins
+    if patterns is None:
+        patterns = parse_origin_allowlist(_default_origins(request))
+    origin = request.headers.get("Origin")
+    # Browsers always send Origin on a websocket; a client without one is not a
+    # browser, so no page of another site is acting for it (as Tornado treats it).
+    if origin is not None and not origin_allowed(origin, patterns):
+        allowed = ", ".join(p.entry for p in patterns)
+        log.warning("Refusing websocket connection from Origin %r; use "
+                    "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
+                    "permit it; currently allowed: %s", origin, allowed)
+        raise web.HTTPForbidden(text=f"origin {origin!r} is not allowed")
+
+
+def _default_origins(request: web.Request) -> tuple[str, ...]:
+    """localhost on the port the request arrived on, read from the socket."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2:
+        return default_allowlist(int(sockname[1]))
+    return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
+
+
+def _check_token(request: web.Request, state: ServerState) -> TokenPayload:
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    if len(offered) != 2 or offered[0] != SUBPROTOCOL:
+        raise web.HTTPForbidden(text="expected subprotocols ['aioserve', <token>]")
+    config = state.config
+    try:
+        return verify_token(offered[1], secret_key=config.secret_key,
+                            signed=config.signed_sessions)
+    except TokenError as exc:
+        log.warning("Refusing websocket: invalid token or session ID (%s)", exc)
+        raise web.HTTPForbidden(text="Invalid token or session ID") from None
+
+
+async def _find_session(request: web.Request, state: ServerState, served: ServedApp,
+                        payload: TokenPayload) -> tuple[ServerSession | None, tuple[int, str]]:
+    """The live session, or a new one if the token may still create it."""
+    session = served.registry.get(payload.session_id)
+    if session is not None:
+        return session, (0, "")
+    if payload.expired(time.time()):
+        return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
+                      "session (or raise --session-token-expiration)")
+    extra = payload.extra
+    try:
+        session = await served.registry.get_or_create(
+            payload.session_id, lambda: served.create_session(
+                payload.session_id, RequestData.from_token_extra(extra),
+                user=request.get(USER, "default_user"),
+                logout_url=state.auth.logout_url if state.auth else None, token_payload=extra))
+    except Exception as exc:
+        log.error("Error building a session of %s", served.path, exc_info=exc)
+        return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
+    return session, (0, "")
+
+
+class _FloodGuard:
+    """A token bucket: bursts are fine, a sustained flood closes the socket."""
+
+    def __init__(self) -> None:
+        self.tokens = float(FLOOD_BURST)
+        self.at = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
+        self.at = now
+        self.tokens -= 1
+        return self.tokens >= 0
+
+
+async def _converse(ws: web.WebSocketResponse, connection: Connection,
+                    session: ServerSession) -> None:
+    guard = _FloodGuard()
+    async for frame in ws:
+        if frame.type is WSMsgType.BINARY:
+            connection.send(_error(None, "bad_message", "binary frames are not part of the "
+                                   "protocol"))
+            continue
+        if frame.type is not WSMsgType.TEXT:
+            break
+        if not guard.allow():
+            log.warning("closing a websocket of session %s: message flood", session.id)
+            await connection.close(CLOSE_FLOOD, "too many messages")
+            break
+        try:
+            message = json.loads(frame.data)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            connection.send(_error(None, "bad_json", "each message must be a JSON object"))
+            continue
+        if not connection.synced:
+            if not _start(connection, session, message):
+                await connection.close(CLOSE_PROTOCOL_ERROR, "expected pull or resume first")
+                break
+            continue
+        msg_id = message.get("id")
+        if not isinstance(msg_id, int) or isinstance(msg_id, bool):
+            connection.send(_error(None, "bad_message", "a message needs an integer 'id'"))
+            continue
+        try:
+            session.receive(connection, message)
+        except ProtocolError as exc:
+            connection.send(_error(msg_id, exc.code, exc.message))
+        else:
+            connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+
+
+def _start(connection: Connection, session: ServerSession, message: dict[str, object]) -> bool:
+    """Answer `pull` or `resume`; from then on the connection receives patches."""
+    kind = message.get("type")
+    if kind == "pull":
+        connection.send(session.doc_message())
+    elif kind == "resume" and isinstance(message.get("since"), int):
+        missed = session.replay_since(message["since"])  # type: ignore[arg-type]
+        if missed is None:
+            connection.send(session.doc_message())
+        else:
+            for text in missed:
+                connection.send(text)
+            connection.send(dumps({"type": "resumed", "seq": session.seq}))
+    else:
+        return False
+    connection.synced = True
+    return True
+
+
+def _error(reply_to: int | None, code: str, message: str) -> str:
+    return dumps({"type": "error", "reply_to": reply_to, "code": code, "message": message})

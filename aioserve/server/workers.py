@@ -1,0 +1,116 @@
+"""`--num-procs N`: bind once in the parent, fork N workers on the shared socket.
+
+The parent forks before any event loop, thread or app code exists, runs no
+event loop itself, and restarts a worker that dies (unless it keeps dying at
+once, which means the app or the config is broken).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from aioserve.config import Config
+from aioserve.errors import AioserveError
+
+log = logging.getLogger("aioserve.server")
+
+QUICK_DEATH_S = 2.0
+MAX_QUICK_DEATHS = 5
+
+
+def bind_socket(config: Config) -> socket.socket:
+    if config.address is None and socket.has_dualstack_ipv6():
+        sock = socket.create_server(("", config.port), family=socket.AF_INET6,
+                                    dualstack_ipv6=True, backlog=1024)
+    else:
+        sock = socket.create_server((config.address or "", config.port), backlog=1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_workers(apps: Any, config: Config) -> None:
+    if sys.platform == "win32":
+        raise AioserveError("--num-procs is not supported on Windows")
+    if config.unix_socket:
+        raise AioserveError("--num-procs cannot be combined with --unix-socket")
+    sock = bind_socket(config)
+    port = sock.getsockname()[1]
+    scheme = "https" if config.ssl_certfile else "http"
+    host = config.address or "localhost"
+    from aioserve.server.app import resolve_apps  # checks the apps load before forking
+
+    for path in resolve_apps(apps, config.args):
+        suffix = path.rstrip("/") if path != "/" else "/"
+        log.info("aioserve app running at: %s://%s:%d%s%s", scheme, host, port, config.prefix,
+                 suffix)
+    for handler in logging.getLogger("aioserve").handlers:
+        handler.flush()
+    Supervisor(apps, config, sock).run(config.worker_count())
+
+
+class Supervisor:
+    def __init__(self, apps: Any, config: Config, sock: socket.socket) -> None:
+        self.apps, self.config, self.sock = apps, config, sock
+        self.children: dict[int, float] = {}  # pid -> start time
+        self.stopping = False
+        self.quick_deaths = 0
+
+    def run(self, count: int) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._stop)
+        for _ in range(count):
+            self._spawn()
+        if self.config.show:
+            from aioserve.server.runner import open_browser
+
+            open_browser([f"http://localhost:{self.sock.getsockname()[1]}{self.config.prefix}/"])
+        while self.children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            started = self.children.pop(pid, None)
+            if started is None or self.stopping:
+                continue
+            log.error("worker %d exited (status %d); starting another", pid, status)
+            self.quick_deaths = self.quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH_S else 0
+            if self.quick_deaths >= MAX_QUICK_DEATHS:
+                log.critical("workers keep dying at start; giving up")
+                self._stop(signal.SIGTERM, None)
+                continue
+            self._spawn()
+        self.sock.close()
+
+    def _spawn(self) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_DFL)
+                from aioserve.server.runner import _serve_until_signal
+
+                asyncio.run(_serve_until_signal(self.apps, self.config, show=False,
+                                                sock=self.sock, announce=False))
+            except BaseException:
+                log.exception("worker %d failed", os.getpid())
+                code = 1
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        self.children[pid] = time.monotonic()
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self.stopping = True
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass

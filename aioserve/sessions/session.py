@@ -1,0 +1,184 @@
+"""A live session: one document, its connections, and numbered patches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aioserve.document.document import Callback, Document, PendingEvent
+from aioserve.document.model import Event, call_event_callback
+from aioserve.errors import ProtocolError
+from aioserve.sessions.connection import Connection
+from aioserve.sessions.context import SessionContext
+
+log = logging.getLogger("aioserve.server")
+
+REPLAY_MESSAGES = 256
+REPLAY_BYTES = 4 * 1024 * 1024
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+class ServerSession:
+    """Owns a document once built; numbers and broadcasts its changes.
+
+    Sequence numbers start at 1 for the document as first built (see
+    docs/protocol.md). The last patches are kept so a reconnecting client
+    can resume instead of pulling the whole document again.
+    """
+
+    def __init__(self, context: SessionContext, document: Document, *,
+                 on_destroy: Callable[[ServerSession], Any] | None = None) -> None:
+        self.id = context.id
+        self.context = context
+        self.document = document
+        self.connections: set[Connection] = set()
+        self.seq = 1
+        self._replay: deque[tuple[int, str]] = deque()
+        self._replay_bytes = 0
+        self.created_at = time.monotonic()
+        self.last_detached_at = self.created_at
+        self.destroyed = False
+        self.callback_errors = 0
+        self._on_destroy = on_destroy
+        document._go_live(self, asyncio.get_running_loop())
+
+    # ---- connections
+
+    def subscribe(self, connection: Connection) -> None:
+        self.connections.add(connection)
+
+    def unsubscribe(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        if not self.connections:
+            self.last_detached_at = time.monotonic()
+
+    def idle_ms(self, now: float) -> float:
+        """How long the session has had no connection (0 while it has one)."""
+        return 0.0 if self.connections else (now - self.last_detached_at) * 1000
+
+    # ---- outgoing
+
+    def doc_message(self) -> str:
+        self.document._flush(force=True)  # the snapshot must include every numbered change
+        return dumps({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
+
+    def ack_message(self) -> str:
+        return dumps({"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq})
+
+    def replay_since(self, since: int) -> list[str] | None:
+        """The patches after `since`, or None when the buffer no longer reaches back."""
+        if since == self.seq:
+            return []
+        if since > self.seq or not self._replay or self._replay[0][0] > since + 1:
+            return None
+        return [text for seq, text in self._replay if seq > since]
+
+    def document_changed(self, events: list[PendingEvent]) -> None:
+        """Number one batch of changes and send it to every connection."""
+        self.seq += 1
+        seq = self.seq
+        text = dumps({"type": "patch", "seq": seq, "events": [e for e, _ in events]})
+        self._remember(seq, text)
+        origins = {origin for _, origin in events if origin is not None}
+        for connection in self.connections:
+            if not connection.synced:
+                continue  # it will get this change in its `doc` or resume reply
+            if connection in origins:
+                # The sender already shows the value it set; don't echo it back.
+                own = [e for e, origin in events if origin is not connection]
+                connection.send(dumps({"type": "patch", "seq": seq, "events": own}))
+            else:
+                connection.send(text)
+
+    def _remember(self, seq: int, text: str) -> None:
+        self._replay.append((seq, text))
+        self._replay_bytes += len(text)
+        while self._replay and (len(self._replay) > REPLAY_MESSAGES
+                                or self._replay_bytes > REPLAY_BYTES):
+            self._replay_bytes -= len(self._replay.popleft()[1])
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        text = dumps(message)
+        for connection in self.connections:
+            if connection.synced:
+                connection.send(text)
+
+    def callback_failed(self, exc: BaseException, callback: Callback) -> None:
+        self.callback_errors += 1
+        name = getattr(callback, "__qualname__", repr(callback))
+        log.error("Error in callback %s of session %s of app %s", name, self.id,
+                  self.context.app_path, exc_info=exc)
+        self.broadcast({"type": "notice", "level": "error",
+                        "message": f"Error in {name}: {type(exc).__name__}: {exc}"})
+
+    # ---- incoming
+
+    def receive(self, connection: Connection, message: dict[str, Any]) -> None:
+        """Apply one `set` or `event` from a client; raise ProtocolError to refuse it."""
+        kind = message.get("type")
+        model = self.document.get_model_by_id(_field(message, "model", str))
+        if model is None:
+            raise ProtocolError("unknown_model", f"no model {message['model']!r} in this session")
+        if kind == "set":
+            attr = _field(message, "attr", str)
+            if "value" not in message:
+                raise ProtocolError("bad_message", "a set message needs a 'value'")
+            prop = model.__properties__.get(attr)
+            if prop is None or not prop.settable:
+                raise ProtocolError("read_only", f"{type(model).__name__}.{attr} cannot be set"
+                                    " from the browser")
+            try:
+                value = prop.check(model, message["value"])
+                validate = getattr(model, "validate_client", None)
+                if validate is not None:
+                    validate(attr, value)
+            except (TypeError, ValueError) as exc:
+                raise ProtocolError("invalid_value", str(exc)) from None
+            with self.document._changes_from(connection):
+                setattr(model, attr, value)
+        elif kind == "event":
+            name = _field(message, "event", str)
+            data = message.get("data", {})
+            if name not in model.__events__ or not isinstance(data, dict):
+                raise ProtocolError("unknown_event", f"{type(model).__name__} has no event"
+                                    f" {name!r}")
+            hook = getattr(model, "client_event", None)
+            if hook is not None:
+                try:
+                    data = hook(name, data)
+                except (TypeError, ValueError) as exc:
+                    raise ProtocolError("invalid_value", str(exc)) from None
+            event = Event(model, name, data)
+            for callback in model.event_callbacks(name):
+                self.document.run_callback(call_event_callback, callback, event)
+        else:
+            raise ProtocolError("bad_message", f"unknown message type {kind!r}")
+
+    # ---- the end
+
+    async def destroy(self) -> None:
+        """Cancel the document's work, run its destroy hooks, free its modules."""
+        if self.destroyed:
+            return
+        self.destroyed = True
+        self.context.destroyed = True
+        await self.document._destroy()
+        if self._on_destroy is not None:
+            await self._on_destroy(self)
+        self.connections.clear()
+        self._replay.clear()
+
+
+def _field(message: dict[str, Any], name: str, kind: type) -> Any:
+    value = message.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ProtocolError("bad_message", f"field {name!r} must be a {kind.__name__}")
+    return value

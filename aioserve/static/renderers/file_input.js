@@ -1,0 +1,90 @@
+// FileInput: each chosen file goes to the server as one `upload` event with
+// its content in base64. A file over `max_size` is refused here, never sent.
+
+import {h} from "../dom.js";
+import {FieldView} from "./base.js";
+
+export function formatBytes(size) {
+  if (size < 1024) return `${size} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = size;
+  let unit = "B";
+  for (const next of units) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${unit}`;
+}
+
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(",") + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error("read failed"));
+    reader.readAsDataURL(file);
+  });
+}
+
+export class FileInputView extends FieldView {
+  get fieldClass() {
+    return "aio-file";
+  }
+
+  renderControl() {
+    const input = h("input", {type: "file"});
+    this.setAccept(input);
+    input.addEventListener("change", () => this.chosen());
+    return input;
+  }
+
+  renderAfter() {
+    this.status = h("span", {class: "aio-file-name", "aria-live": "polite"});
+    this.showFilename(this.props.filename);
+    return [this.status];
+  }
+
+  setAccept(input = this.control) {
+    input.accept = this.props.accept ?? "";
+    input.multiple = Boolean(this.props.multiple);
+  }
+
+  showFilename(name) {
+    this.status.textContent = name ? `Uploaded: ${name}` : "";
+    this.status.hidden = !name;
+  }
+
+  async chosen() {
+    const files = [...(this.control.files ?? [])];
+    this.control.value = ""; // choosing the same file again fires "change" again
+    if (!this.ctx.live()) return;
+    const limit = this.props.max_size;
+    let sent = null;
+    for (const file of files) {
+      if (typeof limit === "number" && limit > 0 && file.size > limit) {
+        this.ctx.notify(`“${file.name}” is too large (${formatBytes(file.size)}); the limit is ${formatBytes(limit)}. It was not uploaded.`, "error");
+        continue;
+      }
+      this.status.hidden = false;
+      this.status.textContent = `Uploading ${file.name}…`;
+      try {
+        const content = await readBase64(file);
+        this.ctx.event(this.id, "upload", {
+          filename: file.name, mime_type: file.type || "application/octet-stream", size: file.size, content,
+        });
+        sent = file.name;
+      } catch (err) {
+        this.ctx.notify(`Could not read “${file.name}”: ${err.message}`, "error");
+      }
+    }
+    this.showFilename(sent ?? this.props.filename);
+  }
+
+  updateField(attr, value) {
+    if (attr === "filename") this.showFilename(value);
+    else if (attr === "accept" || attr === "multiple") this.setAccept();
+  }
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import {describe, it} from "node:test";
+
+import {compareValues, formatValue} from "../../aioserve/static/format.js";
+import {normalizeOptions} from "../../aioserve/static/renderers/choices.js";
+import {formatBytes} from "../../aioserve/static/renderers/file_input.js";
+import {formatSliderValue} from "../../aioserve/static/renderers/sliders.js";
+
+describe("formatValue", () => {
+  it("shows integers as they are and other numbers to 6 significant digits", () => {
+    assert.equal(formatValue(42), "42");
+    assert.equal(formatValue(0.1 + 0.2), "0.3");
+    assert.equal(formatValue(3.14159265), "3.14159");
+    assert.equal(formatValue(NaN), "NaN");
+  });
+
+  it("shows empty cells as empty and objects as JSON", () => {
+    assert.equal(formatValue(null), "");
+    assert.equal(formatValue(undefined), "");
+    assert.equal(formatValue([1, 2]), "[1,2]");
+    assert.equal(formatValue(true), "true");
+  });
+});
+
+describe("compareValues", () => {
+  it("sorts numbers by value, text naturally, empty cells last", () => {
+    const values = [10, null, 2, undefined, 33];
+    assert.deepEqual([...values].sort(compareValues), [2, 10, 33, null, undefined]);
+    assert.deepEqual(["item10", "item2", "Item1"].sort(compareValues), ["Item1", "item2", "item10"]);
+  });
+});
+
+describe("widget helpers", () => {
+  it("normalises options to [value, label] pairs", () => {
+    assert.deepEqual(normalizeOptions(["a", ["b", "Bee"], [3, 4]]), [["a", "a"], ["b", "Bee"], ["3", "4"]]);
+    assert.deepEqual(normalizeOptions(null), []);
+  });
+
+  it("formats slider values with the step's decimals", () => {
+    assert.equal(formatSliderValue(3, 0.1), "3.0");
+    assert.equal(formatSliderValue(0.30000000000000004, 0.05), "0.30");
+    assert.equal(formatSliderValue(7, 1), "7");
+    assert.equal(formatSliderValue(2, 1e-7), "2.0000000");
+    assert.equal(formatSliderValue(null, 1), "");
+  });
+
+  it("formats file sizes", () => {
+    assert.equal(formatBytes(512), "512 B");
+    assert.equal(formatBytes(2048), "2.0 KB");
+    assert.equal(formatBytes(5 * 1024 * 1024), "5.0 MB");
+    assert.equal(formatBytes(50 * 1024 * 1024), "50 MB");
+  });
+});
