@@ -8,6 +8,8 @@ is started and stopped by aiohttp through `cleanup_ctx`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -82,6 +84,21 @@ def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]
     return routes
 
 
+@functools.cache
+def client_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+async def _cache_static(request: web.Request, response: web.StreamResponse) -> None:
+    if response.status == 200 and f"/static/{client_version()}/" in request.path:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+
+
 def _route(route: str) -> str:
     route = "/" + route.strip("/")
     return route
@@ -109,7 +126,10 @@ def _as_application(app: AppLike, argv: Sequence[str]) -> Application:
 def _add_routes(app: web.Application, state: ServerState) -> None:
     config = state.config
     router = app.router
-    router.add_static("/static", STATIC_DIR, name="aioserve-static", append_version=True)
+    # The version is in the path, not the query, so the client's relative
+    # module imports are cache-busted too; such URLs never change content.
+    router.add_static(f"/static/{client_version()}", STATIC_DIR, name="aioserve-static")
+    app.on_response_prepare.append(_cache_static)
     if "/" not in state.apps and not config.disable_index:
         router.add_get("/", pages.index, name="aioserve-index")
     if config.ico_path != "none" and not config.prefix:

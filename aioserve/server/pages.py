@@ -33,7 +33,7 @@ def static_url(request: web.Request) -> Callable[[str], str]:
     resource = request.app.router["aioserve-static"]
 
     def url(filename: str) -> str:
-        return str(resource.url_for(filename=filename, append_version=True))  # type: ignore[call-arg]
+        return str(resource.url_for(filename=filename))
 
     return url
 
