@@ -23,7 +23,7 @@ def notebook_source(path: Path) -> str:
         raise AppLoadError(f"{path}: serving notebooks needs nbformat "
                            "(pip install 'aioserve[notebook]')") from None
     try:
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises many kinds for a broken file
         raise AppLoadError(f"{path}: not a readable notebook: {exc}") from None
     cells = []

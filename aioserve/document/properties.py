@@ -96,11 +96,11 @@ class Int(Property[int]):
     def validate(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
-                value = int(value)
+                value = int(value)  # JSON from the browser may say 3.0 for 3
             else:
                 raise _type_error("an int", value)
         _check_range(value, self.low, self.high)
-        return value
+        return int(value)
 
 
 class Float(Property[float]):

@@ -10,7 +10,7 @@ from typing import Any
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _as_list(name: str, values: Any) -> list[Any]:
@@ -29,7 +29,7 @@ def _json_value(value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return (value - _EPOCH).total_seconds() * 1000
     if isinstance(value, dt.date):
         return _json_value(dt.datetime(value.year, value.month, value.day))
@@ -123,14 +123,15 @@ class ColumnDataSource(Model):
             if name not in self.data:
                 raise ValueError(f"patch: no column {name!r}")
             column = self.data[name]
-            changes[name] = cells = []
+            cells: list[tuple[int, Any]] = []
+            changes[name] = cells
             for where, value in edits:
                 if isinstance(where, slice):
                     indices = range(*where.indices(len(column)))
                     values = _as_list(name, value)
                     if len(values) != len(indices):
                         raise ValueError(f"patch: {len(values)} values for {len(indices)} cells")
-                    cells.extend(zip(indices, values))
+                    cells.extend(zip(indices, values, strict=True))
                 elif isinstance(where, int) and not isinstance(where, bool) and (
                         0 <= where < len(column)):
                     cells.append((where, value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aioserve.document.model import Widget
-from aioserve.document.properties import Bool, Instance, List, Property
+from aioserve.document.properties import Bool, Instance, Property
 from aioserve.models.sources import ColumnDataSource, as_source
 
 

@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from aiohttp import web
 
@@ -28,8 +28,8 @@ from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 
-AppLike = Union[str, "os.PathLike[str]", Application, Callable[[Document], Any]]
-Apps = Union[AppLike, Sequence[AppLike], Mapping[str, AppLike], None]
+AppLike = str | os.PathLike[str] | Application | Callable[[Document], Any]
+Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
 
 RESERVED = {"static", "_aioserve", "favicon.ico", "ws", "metadata", "autoload.js"}
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"

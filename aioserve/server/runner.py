@@ -37,7 +37,7 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
-        site = await _start_site(runner, config, sock)
+        await _start_site(runner, config, sock)
         urls = app_urls(app, config, runner)
         if announce:
             for url in urls:

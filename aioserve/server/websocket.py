@@ -76,7 +76,7 @@ def _check_origin(request: web.Request, state: ServerState) -> None:
     # Browsers always send Origin on a websocket; a client without one is not a
     # browser, so no page of another site is acting for it (as Tornado treats it).
     if origin is not None and not origin_allowed(origin, patterns):
-        allowed = ", ".join(p.entry for p in patterns)
+        allowed = ", ".join(f"{p.host}:{p.port}" for p in patterns)
         log.warning("Refusing websocket connection from Origin %r; use "
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)

@@ -8,6 +8,7 @@ once, which means the app or the config is broken).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -80,7 +81,8 @@ class Supervisor:
             if started is None or self.stopping:
                 continue
             log.error("worker %d exited (status %d); starting another", pid, status)
-            self.quick_deaths = self.quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH_S else 0
+            died_young = time.monotonic() - started < QUICK_DEATH_S
+            self.quick_deaths = self.quick_deaths + 1 if died_young else 0
             if self.quick_deaths >= MAX_QUICK_DEATHS:
                 log.critical("workers keep dying at start; giving up")
                 self._stop(signal.SIGTERM, None)
@@ -110,7 +112,5 @@ class Supervisor:
     def _stop(self, signum: int, frame: object) -> None:
         self.stopping = True
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
