@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y
 
-# Apps for `make serve`: whatever exists among scripts, notebooks and app directories.
-EXAMPLE_APPS := $(filter-out examples/__pycache__/,$(sort $(wildcard examples/*.py examples/*.ipynb examples/*/)))
+# Apps for `make serve`: the example scripts and notebooks, and each example folder that
+# is an app (has a main.py or main.ipynb); helper folders such as examples/embed/ are not.
+EXAMPLE_APPS := $(sort $(wildcard examples/*.py examples/*.ipynb) \
+	$(dir $(wildcard examples/*/main.py examples/*/main.ipynb)))
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 

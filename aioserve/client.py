@@ -9,6 +9,9 @@ Several processes may share one named session in unsigned mode:
 `ClientSession.open(url, session_id="shared")`.
 """
 
+# Timeouts are arguments here, as in aiohttp's own client API.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -24,6 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
+type_ = type  # `find(type=...)` shadows the builtin inside those methods
 _META = re.compile(r'<meta name="(aioserve-[a-z]+)" content="([^"]*)"')
 
 
@@ -45,14 +49,51 @@ class SessionClosed(Exception):
         self.reason = reason
 
 
+class PageError(Exception):
+    """The app page answered with an error status (the app raised, or access was refused)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"page answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
 @dataclass(eq=False)
 class ClientModel:
+    """The client's copy of one model: `model.props["value"]`, `model["value"]` or
+    `model.value` all read the property as the page has it."""
+
     id: str
     type: str
     props: dict[str, Any]
 
     def __getitem__(self, name: str) -> Any:
         return self.props[name]
+
+    def __getattr__(self, name: str) -> Any:
+        props = self.__dict__.get("props")
+        if props is None or name.startswith("__") or name not in props:
+            raise AttributeError(f"{self.__dict__.get('type', 'model')} has no property {name!r}")
+        return props[name]
+
+    def describe(self) -> str:
+        """`Slider 'Frequency' (m4)`: how error messages name a model."""
+        shown = self.props.get("name") or self.props.get("label") or self.props.get("title")
+        return f"{self.type} {shown!r} ({self.id})" if shown else f"{self.type} ({self.id})"
+
+    def refs(self) -> list[str]:
+        """Ids of the models this one refers to."""
+        return [ref for value in self.props.values() for ref in _refs(value)]
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        if set(value) == {"ref"} and isinstance(value["ref"], str):
+            return [value["ref"]]
+        return [ref for item in value.values() for ref in _refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
 
 
 @dataclass
@@ -97,18 +138,42 @@ class ClientDocument:
                     for index, value in cells:
                         data[name][index] = value
 
-    def find_all(self, *, type: str | None = None, name: str | None = None,
-                 label: str | None = None) -> list[ClientModel]:
-        """Models by type name, `name`, or visible label/title."""
-        return [m for m in self.models.values()
-                if (type is None or m.type == type) and (name is None or m.props.get("name") == name)
-                and (label is None or label in (m.props.get("label"), m.props.get("title")))]
+    def reachable(self) -> list[ClientModel]:
+        """The models on the page: the roots and what they refer to, in page order."""
+        seen: dict[str, ClientModel] = {}
+        stack = list(reversed(self.roots))
+        while stack:
+            model = self.models.get(stack.pop())
+            if model is None or model.id in seen:
+                continue
+            seen[model.id] = model
+            stack.extend(reversed(model.refs()))
+        return list(seen.values())
 
-    def find(self, **criteria: str) -> ClientModel:
-        found = self.find_all(**criteria)
-        if len(found) != 1:
-            raise LookupError(f"expected one model matching {criteria}, found {len(found)}")
-        return found[0]
+    def find_all(self, *, type: str | type_ | None = None, name: str | None = None,
+                 label: str | None = None) -> list[ClientModel]:
+        """Models on the page by type (a name like "Slider", or the class), `name`,
+        or the label / title / placeholder the user sees."""
+        type_name = type if type is None or isinstance(type, str) else type.__name__
+        return [m for m in self.reachable()
+                if (type_name is None or m.type == type_name)
+                and (name is None or m.props.get("name") == name)
+                and (label is None or label in (m.props.get("label"), m.props.get("title"),
+                                                m.props.get("placeholder")))]
+
+    def find(self, *, type: str | type_ | None = None, name: str | None = None,
+             label: str | None = None) -> ClientModel:
+        """The one model matching; LookupError (naming what is there) otherwise."""
+        found = self.find_all(type=type, name=name, label=label)
+        if len(found) == 1:
+            return found[0]
+        criteria = ", ".join(f"{k}={v!r}" for k, v in
+                             (("type", type), ("name", name), ("label", label)) if v is not None)
+        candidates = found or self.reachable()
+        listed = ", ".join(m.describe() for m in candidates[:20])
+        what = "several models" if found else "no model"
+        raise LookupError(f"{what} matching {criteria} on the page; "
+                          f"{'they are' if found else 'the page has'}: {listed or 'nothing'}")
 
 
 class ClientSession:
@@ -117,6 +182,7 @@ class ClientSession:
     def __init__(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse,
                  session_id: str, *, owns_http: bool) -> None:
         self.http, self.ws, self.id = http, ws, session_id
+        self.ws_path = ""  # the websocket's URL path, e.g. "/dash/sliders/ws"
         self.document = ClientDocument()
         self.seq = 0
         self.messages: list[dict[str, Any]] = []  # everything received, for tests and tools
@@ -126,7 +192,18 @@ class ClientSession:
         self._replies: dict[int, asyncio.Future[None]] = {}
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
+        self._patch_listeners: list[Callable[[list[dict[str, Any]]], Any]] = []
+        self.last_message_at = asyncio.get_running_loop().time()
         self.closed: SessionClosed | None = None
+
+    @property
+    def pending_replies(self) -> int:
+        """Messages sent that the server has not answered yet."""
+        return len(self._replies)
+
+    def on_patch(self, callback: Callable[[list[dict[str, Any]]], Any]) -> None:
+        """Call `callback(events)` after each patch from the server is applied."""
+        self._patch_listeners.append(callback)
 
     @classmethod
     async def open(cls, url: str, *, session_id: str | None = None,
@@ -135,13 +212,20 @@ class ClientSession:
                    **ws_options: Any) -> ClientSession:
         """Load the app page at `url`, then open and sync its websocket."""
         owns = http is None
-        http = http or aiohttp.ClientSession()
+        # unsafe=True: keep cookies (a login, XSRF) from servers addressed by IP, as 127.0.0.1.
+        http = http or aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         try:
             if session_id is not None:
                 url = _with_query(url, {"aioserve-session-id": session_id})
-            async with http.get(url, headers=headers) as response:
-                response.raise_for_status()
-                meta = dict(_META.findall(await response.text()))
+            async with http.get(url, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+                text = await response.text()
+                if response.status >= 400:
+                    raise PageError(response.status, _page_error(text))
+                url = str(response.url)  # after redirects, e.g. "/dash" -> "/dash/"
+            meta = dict(_META.findall(text))
+            if "aioserve-token" not in meta:
+                raise PageError(response.status, "not an aioserve app page (no token in it)")
             token, ws_path = unescape(meta["aioserve-token"]), unescape(meta["aioserve-ws"])
             return await cls.connect(url, token, ws_path, http=http, origin=origin,
                                      timeout=timeout, owns_http=owns, **ws_options)
@@ -165,6 +249,7 @@ class ClientSession:
                                    timeout=aiohttp.ClientWSTimeout(ws_close=timeout),
                                    **ws_options)
         self = cls(http, ws, session_id, owns_http=owns_http)
+        self.ws_path = ws_path
         ack = await self._receive(timeout)
         if ack.get("type") != "ack":
             raise ClientError("bad_message", f"expected ack, got {ack}")
@@ -191,12 +276,15 @@ class ClientSession:
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
+        self.last_message_at = asyncio.get_running_loop().time()
         if kind == "doc":
             self.document.load(message["doc"])
             self.seq = message["seq"]
         elif kind == "patch":
             self.document.apply(message["events"])
             self.seq = message["seq"]
+            for listener in self._patch_listeners:
+                listener(message["events"])
         elif kind == "resumed":
             self.seq = message["seq"]
         elif kind in ("ok", "error"):
@@ -237,9 +325,23 @@ class ClientSession:
         await asyncio.wait_for(future, timeout)
 
     async def set(self, model: ClientModel | str, attr: str, value: Any) -> None:
+        """Change a client-settable property, as the page does when the user edits it."""
         model_id = model if isinstance(model, str) else model.id
-        await self.send({"type": "set", "model": model_id, "attr": attr, "value": value})
-        self.document.models[model_id].props[attr] = value
+        props = self.document.models[model_id].props
+        # The page shows the new value at once; the server does not echo it back, and a
+        # callback's correction arrives as a patch after the ok.
+        missing = object()
+        old = props.get(attr, missing)
+        props[attr] = value
+        try:
+            await self.send({"type": "set", "model": model_id, "attr": attr, "value": value})
+        except ClientError:
+            if props.get(attr) is value:
+                if old is missing:
+                    del props[attr]
+                else:
+                    props[attr] = old
+            raise
 
     async def event(self, model: ClientModel | str, event: str,
                     data: dict[str, Any] | None = None) -> None:
@@ -259,7 +361,29 @@ class ClientSession:
                         raise self.closed
                     await self._changed.wait()
 
-        await asyncio.wait_for(waiting(), timeout)
+        try:
+            await asyncio.wait_for(waiting(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the document did not reach the expected state within "
+                               f"{timeout} s (at seq {self.seq})") from None
+
+    async def wait_quiet(self, quiet: float = 0.1, *, timeout: float = 10) -> None:
+        """Wait until every message sent is answered and nothing arrived for `quiet` s.
+
+        From another process this is the best sign that the server's callbacks
+        are done; `aioserve.testing` can look inside the server and does better.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if self.closed is not None:
+                raise self.closed
+            idle = loop.time() - self.last_message_at
+            if not self._replies and idle >= quiet:
+                return
+            if loop.time() >= deadline:
+                raise TimeoutError(f"no quiet period of {quiet} s within {timeout} s")
+            await asyncio.sleep(max(0.005, quiet - idle) if not self._replies else 0.005)
 
     async def close(self) -> None:
         await self.ws.close()
@@ -282,11 +406,18 @@ def token_session_id(token: str) -> str:
     return str(payload["session_id"])
 
 
+def _page_error(html: str) -> str:
+    """The message of aioserve's error page, or the start of any other body."""
+    found = re.search(r"<pre>(.*?)</pre>", html, re.S)
+    text = found.group(1) if found else re.sub(r"<[^>]+>", " ", html)
+    return " ".join(unescape(text).split())[:500]
+
+
 def _with_query(url: str, params: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = "&".join(filter(None, [parts.query, urlencode(params)]))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-__all__ = ["ClientDocument", "ClientError", "ClientModel", "ClientSession", "SessionClosed",
-           "token_session_id"]
+__all__ = ["ClientDocument", "ClientError", "ClientModel", "ClientSession", "PageError",
+           "SessionClosed", "token_session_id"]

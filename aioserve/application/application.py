@@ -102,6 +102,16 @@ class Application:
         for handler in self.handlers:
             handler.reload()
 
+    def reload_hooks(self) -> types.ModuleType | None:
+        """Read the hooks file again (dev mode); returns the module it replaces.
+
+        Raises AppLoadError, keeping the current hooks, when the file fails to load.
+        """
+        old = self.hooks
+        if self.hooks_path is not None:
+            self.hooks = _load_hooks(self.hooks_path)
+        return old
+
 
 def route_name(path: Path) -> str:
     """`x.py`, `x.ipynb` and `x/` are all served at `/x`."""

@@ -164,8 +164,9 @@ class Document:
             self._collect()
         # Only the change itself comes from the sender; what callbacks do goes to everyone.
         origin, self._origin = self._origin, None
-        self._emit({"kind": "set", "model": model.id, "attr": name, "value": prop.to_json(new)},
-                   origin)
+        if self._listener is not None:  # before going live the `doc` message carries it all
+            self._emit({"kind": "set", "model": model.id, "attr": name,
+                        "value": prop.to_json(new)}, origin)
         for callback in model.change_callbacks(name):
             self.run_callback(callback, name, old, new)
 
@@ -173,7 +174,7 @@ class Document:
         return [m for model in models for m in self._attach(model)]
 
     def _emit_models(self, models: list[Model]) -> None:
-        if models:
+        if models and self._listener is not None:
             self._emit({"kind": "models", "models": {m.id: m.to_json() for m in models}})
 
     def _emit(self, event: dict[str, Any], origin: object | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections.abc import Callable, Iterator
@@ -135,6 +136,17 @@ def call_event_callback(callback: EventCallback, event: Event) -> Any:
     takes_args = any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                      for p in params.values())
     return callback(event) if takes_args else callback()
+
+
+def event_caller(callback: EventCallback) -> Callable[[Event], Any]:
+    """`callback` as a function of the event, under its own name, so an error in it is
+    reported as the app's callback (not as this adapter)."""
+
+    @functools.wraps(callback)
+    def call(event: Event) -> Any:
+        return call_event_callback(callback, event)
+
+    return call
 
 
 class Widget(Model):

@@ -114,7 +114,11 @@ class Float(Property[float]):
     def validate(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _type_error("a number", value)
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int past the float range, e.g. 1 followed by 400 zeros
+            raise ValueError(f"{value!r:.20}... is too large for a float") from None
+        if not finite:
             raise ValueError(f"expected a finite number, got {value!r}")
         _check_range(value, self.low, self.high)
         return value

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 from typing import Any
 
-from aioserve.document.model import EventCallback, Input
+from aioserve.document.model import Event, EventCallback, Input
 from aioserve.document.properties import (
     Bool,
     Enum,
@@ -285,8 +286,12 @@ class FileInput(Input):
 
     def on_upload(self, callback: EventCallback) -> None:
         """`callback(filename, content, mime_type)` for each uploaded file."""
-        self.on_event("upload", lambda event: callback(
-            event.data["filename"], event.data["content"], event.data["mime_type"]))
+        @functools.wraps(callback)  # an error is reported under the app's callback's name
+        def uploaded(event: Event) -> Any:
+            return callback(event.data["filename"], event.data["content"],
+                            event.data["mime_type"])
+
+        self.on_event("upload", uploaded)
 
     def client_event(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
         filename, mime, content = data.get("filename"), data.get("mime_type", ""), data.get(

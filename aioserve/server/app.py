@@ -22,9 +22,11 @@ from aioserve.config import Config
 from aioserve.document.document import Document
 from aioserve.errors import ConfigError
 from aioserve.security.origins import parse_origin_allowlist
-from aioserve.server import pages, websocket
+from aioserve.server import autoload, dev, pages, websocket
+from aioserve.server.auth import MIN_COOKIE_SECRET_BYTES, add_auth_routes, load_auth_module
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
+from aioserve.server.metrics import ServerMetrics, metrics_context, metrics_page
 from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 
@@ -47,13 +49,18 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
     except ValueError as exc:
         raise ConfigError(f"--allow-websocket-origin: {exc}") from None
-    state = ServerState(config=config, apps=served, origins=origins)
-    app = web.Application(middlewares=server_middlewares(config),
+    _check_cookie_secret(config)
+    auth = load_auth_module(config.auth_module) if config.auth_module else None
+    state = ServerState(config=config, apps=served, origins=origins, auth=auth)
+    app = web.Application(middlewares=server_middlewares(config, auth),
                           client_max_size=config.websocket_max_message_size_bytes)
     app[STATE] = state
     _add_routes(app, state)
+    if auth is not None:
+        add_auth_routes(app.router, auth)
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(shutdown)
+    _add_operations(app, state)
     if not config.prefix:
         return app
     outer = web.Application()
@@ -62,6 +69,24 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     if config.ico_path != "none":
         outer.router.add_get("/favicon.ico", pages.favicon_for(config))
     return outer
+
+
+def _add_operations(app: web.Application, state: ServerState) -> None:
+    """--metrics and --dev: their routes and background tasks."""
+    if state.config.metrics:
+        state.metrics = ServerMetrics(state)
+        app.router.add_get("/_aioserve/metrics", metrics_page, name="aioserve-metrics")
+        app.cleanup_ctx.append(metrics_context)
+    if state.config.dev:
+        dev.install(app, state)
+
+
+def _check_cookie_secret(config: Config) -> None:
+    # The secret is the key of the login cookies: a guessable one lets anyone forge a login.
+    if config.cookie_secret is not None and (
+            len(config.cookie_secret.encode()) < MIN_COOKIE_SECRET_BYTES):
+        raise ConfigError(f"--cookie-secret must be at least {MIN_COOKIE_SECRET_BYTES} bytes; "
+                          "run 'aioserve secret' for one")
 
 
 def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]:
@@ -97,6 +122,9 @@ def client_version() -> str:
 async def _cache_static(request: web.Request, response: web.StreamResponse) -> None:
     if response.status == 200 and f"/static/{client_version()}/" in request.path:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        # Another site's page that embeds an app (autoload.js) imports the client's
+        # modules, and module scripts are fetched with CORS. They are public files.
+        response.headers["Access-Control-Allow-Origin"] = "*"
 
 
 def _route(route: str) -> str:
@@ -133,9 +161,9 @@ def _add_routes(app: web.Application, state: ServerState) -> None:
     if "/" not in state.apps and not config.disable_index:
         router.add_get("/", pages.index, name="aioserve-index")
     if config.ico_path != "none" and not config.prefix:
-        router.add_get("/favicon.ico", pages.favicon_for(config))
-    router.add_get("/_aioserve/health", pages.health)
-    router.add_get("/_aioserve/ready", pages.ready)
+        router.add_get("/favicon.ico", pages.favicon_for(config), name="aioserve-favicon")
+    router.add_get("/_aioserve/health", pages.health, name="aioserve-health")
+    router.add_get("/_aioserve/ready", pages.ready, name="aioserve-ready")
     for served in state.apps.values():
         page = pages.app_page(served)
         router.add_get(served.route(""), page, name=f"page.{served.key}")
@@ -143,9 +171,15 @@ def _add_routes(app: web.Application, state: ServerState) -> None:
             router.add_get(served.route("/"), page)
         router.add_get(served.route("/ws"), websocket.handler_for(served), name=f"ws.{served.key}")
         router.add_get(served.route("/metadata"), pages.metadata_for(served))
+        router.add_get(served.route("/autoload.js"), autoload.autoload_for(served),
+                       name=f"autoload.{served.key}")
+        router.add_route("OPTIONS", served.route("/autoload.js"), autoload.autoload_options)
         if served.application.static_path is not None:
             static_route = served.route("/static") if served.path != "/" else "/app-static"
             router.add_static(static_route, served.application.static_path)
         if served.application.theme_path is not None:
             router.add_get(served.route("/theme.css"), pages.theme_for(served),
                            name=f"theme.{served.key}")
+    # Last, so "/" keeps its own route: mounted with `parent.add_subapp("/dash", app)`
+    # this becomes "/dash", which redirects to "/dash/" (the index or the root app).
+    router.add_get("", pages.mount_point)

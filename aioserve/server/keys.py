@@ -10,6 +10,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from aioserve.config import Config
     from aioserve.security.origins import OriginPattern
+    from aioserve.server.metrics import ServerMetrics
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
 
@@ -24,7 +25,7 @@ class ServerState:
     connections: set[Connection] = field(default_factory=set)
     draining: bool = False
     auth: Any = None  # aioserve.server.auth.AuthProvider when --auth-module is given
-    metrics: Any = None
+    metrics: ServerMetrics | None = None  # with --metrics
 
     def session_count(self) -> int:
         return sum(len(a.registry) for a in self.apps.values())
@@ -35,3 +36,5 @@ STATE = web.AppKey("aioserve_state", ServerState)
 # so our access logger (which sees that request, not a clone) can report it.
 REAL_REMOTE = web.RequestKey("aioserve_real_remote", str)
 USER = web.RequestKey("aioserve_user", object)
+# This request's raw XSRF token under --enable-xsrf-cookies (see xsrf_middleware.py).
+XSRF_TOKEN = web.RequestKey("aioserve_xsrf_token", bytes)

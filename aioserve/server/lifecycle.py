@@ -51,8 +51,16 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 async def shutdown(app: web.Application) -> None:
-    """Drain: refuse new work, tell clients to go elsewhere, end the sessions."""
-    state = app[STATE]
+    await drain(app[STATE])
+
+
+async def drain(state: ServerState) -> None:
+    """Refuse new work (readiness and pages answer 503), tell clients to go
+    elsewhere (1001), end the sessions with their hooks. Safe to call twice:
+    `serve` drains while still listening, aiohttp's on_shutdown again after."""
+    if not state.draining:
+        log.info("Draining: closing %d websockets, ending %d sessions",
+                 len(state.connections), state.session_count())
     state.draining = True
     await asyncio.gather(*(c.close(CLOSE_GOING_AWAY, "server shutting down")
                            for c in list(state.connections)), return_exceptions=True)

@@ -2,38 +2,57 @@
 
 from __future__ import annotations
 
+import ipaddress
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from aiohttp_session import session_middleware
 
 from aioserve.config import Config
+from aioserve.server.auth import AuthProvider, auth_middleware, cookie_storage
 from aioserve.server.keys import REAL_REMOTE
+from aioserve.server.xsrf_middleware import xsrf_middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def server_middlewares(config: Config) -> list[Middleware]:
+def server_middlewares(config: Config, auth: AuthProvider | None = None) -> list[Middleware]:
+    """Outermost first: the forwarded address and scheme are settled before the
+    cookie session loads, XSRF is checked before the auth module sees a request."""
     middlewares: list[Middleware] = []
     if config.use_xheaders:
         middlewares.append(xheaders_middleware())
+    if config.cookie_secret is not None:
+        middlewares.append(session_middleware(
+            cookie_storage(config.cookie_secret, secure=config.ssl_certfile is not None)))
+    if config.enable_xsrf_cookies:
+        middlewares.append(xsrf_middleware(time.time))
+    if auth is not None:
+        middlewares.append(auth_middleware(auth))
     return middlewares
 
 
 def forwarded_remote(request: web.BaseRequest) -> str | None:
-    real_ip = request.headers.get("X-Real-Ip")
-    if real_ip:
-        return real_ip.strip()
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return None
+    """The client address a proxy reports, as Tornado reads it: X-Real-Ip, else the
+    last X-Forwarded-For entry (the one our proxy added; a client can forge any
+    entry before it). Not an IP address: ignored."""
+    address = request.headers.get("X-Real-Ip")
+    if address is None and "X-Forwarded-For" in request.headers:
+        address = request.headers["X-Forwarded-For"].split(",")[-1]
+    if address is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
 
 
 def forwarded_scheme(request: web.BaseRequest) -> str | None:
     scheme = request.headers.get("X-Scheme") or request.headers.get("X-Forwarded-Proto")
     if scheme:
-        scheme = scheme.split(",")[0].strip().lower()
+        scheme = scheme.split(",")[-1].strip().lower()
         if scheme in ("http", "https"):
             return scheme
     return None

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from aioserve.config import Config
 from aioserve.security.tokens import (
+    TokenTooLarge,
     check_session_id_signature,
     fit_request_data,
     generate_session_id,
     generate_token,
 )
+from aioserve.server.auth import logout_url_for
+from aioserve.server.keys import STATE, USER
+from aioserve.sessions.context import RequestData
+
+if TYPE_CHECKING:
+    from aioserve.server.served_app import ServedApp
 
 log = logging.getLogger("aioserve.server")
 
@@ -81,3 +90,57 @@ def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: floa
                     ", ".join(dropped))
     return generate_token(session_id, secret_key=config.secret_key, signed=config.signed_sessions,
                           expiry_s=config.session_token_expiration_s, now=now, extra=fitted)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSession:
+    """What a page (or autoload.js) embeds: the token, and the document's title
+    ("" under lazy sessions, where the websocket's process builds the session)."""
+
+    token: str
+    title: str
+
+
+class AppFailed(Exception):
+    """`process_request` or the app raised; the message is shown where the app would be."""
+
+
+async def open_page_session(request: web.Request, served: ServedApp) -> PageSession:
+    """Everything the page and autoload.js do before rendering, in one place.
+
+    Refuses while draining (503) and ids the mode forbids (403), runs the app's
+    `process_request`, mints the token and, unless sessions are lazy, builds
+    the session now so its errors show on the page.
+    """
+    state = request.app[STATE]
+    config = state.config
+    if state.draining:
+        raise web.HTTPServiceUnavailable(text="server is shutting down")
+    try:
+        session_id = session_id_for(request, config)
+    except SessionIdRefused as exc:
+        raise web.HTTPForbidden(text=str(exc)) from None
+    extra = request_data(request, config)
+    try:
+        extra.update(served.application.process_request(request))
+    except Exception as exc:
+        log.exception("process_request of %s failed", served.path)
+        raise AppFailed(f"process_request failed: {exc!r}") from exc
+    try:
+        token = mint_token(session_id, extra, config, time.time())
+    except TokenTooLarge as exc:  # what process_request returned cannot be dropped
+        log.error("The session token of %s is too large: %s", served.path, exc)
+        raise AppFailed(f"process_request returned too much data for the session token "
+                        f"({exc}); return less, or keep it on the server") from None
+    if config.lazy_sessions_effective:
+        return PageSession(token, "")
+    user = request.get(USER, "default_user")
+    try:
+        session = await served.registry.get_or_create(
+            session_id, lambda: served.create_session(
+                session_id, RequestData.from_token_extra(extra), user=user,
+                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+    except Exception as exc:
+        log.error("Error building a session of %s", served.path, exc_info=exc)
+        raise AppFailed(f"{type(exc).__name__}: {exc}") from exc
+    return PageSession(token, session.document.title)

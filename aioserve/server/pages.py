@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,13 +13,9 @@ import jinja2
 from aiohttp import web
 
 from aioserve.config import Config
-from aioserve.server.keys import STATE, USER, ServerState
-from aioserve.server.page_session import (
-    SessionIdRefused,
-    mint_token,
-    request_data,
-    session_id_for,
-)
+from aioserve.server.dev import DEV
+from aioserve.server.keys import STATE, ServerState
+from aioserve.server.page_session import AppFailed, open_page_session
 from aioserve.server.served_app import TEMPLATES, ServedApp
 from aioserve.sessions.context import RequestData
 
@@ -25,6 +23,7 @@ log = logging.getLogger("aioserve.server")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NO_STORE = {"Cache-Control": "no-store"}
+APP_CHECK_TIMEOUT_S = 10.0
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 
 
@@ -39,35 +38,11 @@ def static_url(request: web.Request) -> Callable[[str], str]:
 
 def app_page(served: ServedApp) -> Handler:
     async def page(request: web.Request) -> web.StreamResponse:
-        state = request.app[STATE]
-        config = state.config
-        if state.draining:
-            raise web.HTTPServiceUnavailable(text="server is shutting down")
         try:
-            session_id = session_id_for(request, config)
-        except SessionIdRefused as exc:
-            raise web.HTTPForbidden(text=str(exc)) from None
-        extra = request_data(request, config)
-        try:
-            extra.update(served.application.process_request(request))
-        except Exception as exc:
-            log.exception("process_request of %s failed", served.path)
-            return render(request, served, error=f"process_request failed: {exc!r}", status=500)
-        token = mint_token(session_id, extra, config, time.time())
-        title = served.name or "aioserve"
-        if not config.lazy_sessions_effective:
-            user = request.get(USER, "default_user")
-            try:
-                session = await served.registry.get_or_create(
-                    session_id, lambda: served.create_session(
-                        session_id, RequestData.from_token_extra(extra), user=user,
-                        logout_url=state.auth.logout_url if state.auth else None,
-                        token_payload=extra))
-            except Exception as exc:
-                log.error("Error building a session of %s", served.path, exc_info=exc)
-                return render(request, served, error=f"{type(exc).__name__}: {exc}", status=500)
-            title = session.document.title
-        return render(request, served, token=token, title=title)
+            opened = await open_page_session(request, served)
+        except AppFailed as exc:
+            return render(request, served, error=str(exc), status=500)
+        return render(request, served, token=opened.token, title=opened.title)
 
     return page
 
@@ -80,8 +55,17 @@ def render(request: web.Request, served: ServedApp, *, token: str = "", title: s
     html = served.template.render(
         title=title or served.name or "aioserve", token=token, app_name=served.name,
         ws_url=str(router[f"ws.{served.key}"].url_for()), static_url=static_url(request),
-        theme_css=theme, error=error)
+        theme_css=theme, error=error,
+        dev_wait_url=_dev_wait_url(request) if error is not None else None)
     return web.Response(text=html, content_type="text/html", status=status, headers=NO_STORE)
+
+
+def _dev_wait_url(request: web.Request) -> str | None:
+    """Under --dev, where an error page waits for the fix (see dev.py)."""
+    if DEV not in request.app:
+        return None
+    since = request.app[DEV].generation
+    return str(request.app.router["aioserve-dev-wait"].url_for().with_query(since=since))
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -136,11 +120,42 @@ def favicon_for(config: Config) -> Handler:
 
 
 async def add_slash(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound(request.path + "/")
+    query = request.rel_url.raw_query_string
+    raise web.HTTPFound(request.rel_url.raw_path + "/" + (f"?{query}" if query else ""))
+
+
+async def mount_point(request: web.Request) -> web.StreamResponse:
+    """The bare mount point of a sub-app ("/dash") goes to "/dash/", query kept."""
+    if request.path.endswith("/"):  # not mounted: this route shadows nothing at "/"
+        raise web.HTTPNotFound()
+    return await add_slash(request)
 
 
 async def health(request: web.Request) -> web.StreamResponse:
+    """Liveness; with `?app=/x`, also build one document of that app and discard it."""
+    if "app" in request.query:
+        return await _check_app(request, "/" + request.query["app"].strip("/"))
     return web.json_response({"status": "ok"})
+
+
+async def _check_app(request: web.Request, path: str) -> web.StreamResponse:
+    served = request.app[STATE].apps.get(path)
+    if served is None:
+        return web.json_response({"status": "unknown app", "app": path}, status=404)
+    started = time.perf_counter()
+    try:
+        # A real session's life, never registered: the app's code and its session
+        # hooks run, so a check fails where a visitor's page would.
+        async with asyncio.timeout(APP_CHECK_TIMEOUT_S):
+            session = await served.create_session(f"health-{secrets.token_urlsafe(8)}",
+                                                  RequestData())
+            await session.destroy()
+    except Exception as exc:
+        log.warning("health check of %s failed: %s: %s", path, type(exc).__name__, exc)
+        return web.json_response({"status": "failing", "app": path,
+                                  "error": f"{type(exc).__name__}: {exc}"}, status=503)
+    return web.json_response({"status": "ok", "app": path,
+                              "build_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 async def ready(request: web.Request) -> web.StreamResponse:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 import sys
 import threading
 import webbrowser
@@ -18,6 +19,7 @@ from aioserve.config import Config
 from aioserve.logs import ACCESS_LOG, AccessLogger, configure_logging
 from aioserve.server.app import Apps, create_app
 from aioserve.server.keys import STATE
+from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
 
 log = logging.getLogger("aioserve.server")
@@ -32,12 +34,13 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
 
     `on_ready` receives the app URLs once the server listens (real ports).
     """
+    context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
-        await _start_site(runner, config, sock)
+        await _start_site(runner, config, sock, context)
         urls = app_urls(app, config, runner)
         if announce:
             for url in urls:
@@ -46,13 +49,15 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
         if on_ready is not None:
             on_ready(urls)
         await (shutdown_trigger() if shutdown_trigger else asyncio.Event().wait())
+        # Drain while the sites still listen, so a load balancer sees readiness
+        # fail (503) instead of a refused connection while sessions end.
+        await drain(_state_of(app))
     finally:
         await runner.cleanup()
 
 
-async def _start_site(runner: web.AppRunner, config: Config,
-                      sock: socket.socket | None) -> web.BaseSite:
-    context = ssl_context(config)
+async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket | None,
+                      context: ssl.SSLContext | None) -> web.BaseSite:
     site: web.BaseSite
     if sock is not None:
         site = web.SockSite(runner, sock, ssl_context=context)

@@ -12,6 +12,7 @@ from aiohttp import WSMsgType, web
 from aioserve.errors import ProtocolError
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
 from aioserve.security.tokens import TokenError, TokenPayload, verify_token
+from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.connection import Connection
@@ -55,13 +56,20 @@ def handler_for(served: ServedApp) -> Handler:
         connection = Connection(ws, remote=remote)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
+        metrics = state.metrics
+        timing = None
+        if metrics is not None:
+            metrics.connection_opened(served.path, connection)
+            timing = metrics.handling.labels(served.path).observe
         log.info("WebSocket connection opened")
         try:
             connection.send(session.ack_message())
-            await _converse(ws, connection, session)
+            await _converse(ws, connection, session, timing)
         finally:
             session.unsubscribe(connection)
             state.connections.discard(connection)
+            if metrics is not None:
+                metrics.connection_closed(served.path, connection)
             log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)
         return ws
 
@@ -120,7 +128,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
             payload.session_id, lambda: served.create_session(
                 payload.session_id, RequestData.from_token_extra(extra),
                 user=request.get(USER, "default_user"),
-                logout_url=state.auth.logout_url if state.auth else None, token_payload=extra))
+                logout_url=logout_url_for(request, state.auth), token_payload=extra))
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
@@ -143,9 +151,17 @@ class _FloodGuard:
 
 
 async def _converse(ws: web.WebSocketResponse, connection: Connection,
-                    session: ServerSession) -> None:
+                    session: ServerSession, timing: Callable[[float], None] | None = None,
+                    ) -> None:
+    """The read loop; `timing` (--metrics) receives the seconds each `receive` took."""
     guard = _FloodGuard()
     async for frame in ws:
+        if frame.type is WSMsgType.TEXT:
+            connection.messages_in += 1
+            connection.bytes_in += len(frame.data.encode())
+        elif frame.type is WSMsgType.BINARY:
+            connection.messages_in += 1
+            connection.bytes_in += len(frame.data)
         if frame.type is WSMsgType.BINARY:
             connection.send(_error(None, "bad_message", "binary frames are not part of the "
                                    "protocol"))
@@ -158,7 +174,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             break
         try:
             message = json.loads(frame.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             message = None
         if not isinstance(message, dict):
             connection.send(_error(None, "bad_json", "each message must be a JSON object"))
@@ -172,12 +188,16 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
             connection.send(_error(None, "bad_message", "a message needs an integer 'id'"))
             continue
+        started = time.perf_counter()
         try:
             session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
         else:
             connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+        finally:
+            if timing is not None:
+                timing(time.perf_counter() - started)
 
 
 def _start(connection: Connection, session: ServerSession, message: dict[str, object]) -> bool:

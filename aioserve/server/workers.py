@@ -41,24 +41,30 @@ def run_workers(apps: Any, config: Config) -> None:
         raise AioserveError("--num-procs is not supported on Windows")
     if config.unix_socket:
         raise AioserveError("--num-procs cannot be combined with --unix-socket")
+    from aioserve.server.tls import ssl_context
+
+    ssl_context(config)  # a bad certificate or key: one message here, not N dying workers
     sock = bind_socket(config)
     port = sock.getsockname()[1]
     scheme = "https" if config.ssl_certfile else "http"
     host = config.address or "localhost"
     from aioserve.server.app import resolve_apps  # checks the apps load before forking
 
+    urls = []
     for path in resolve_apps(apps, config.args):
         suffix = path.rstrip("/") if path != "/" else "/"
-        log.info("aioserve app running at: %s://%s:%d%s%s", scheme, host, port, config.prefix,
-                 suffix)
+        urls.append(f"{scheme}://{host}:{port}{config.prefix}{suffix}")
+        log.info("aioserve app running at: %s", urls[-1])
     for handler in logging.getLogger("aioserve").handlers:
         handler.flush()
-    Supervisor(apps, config, sock).run(config.worker_count())
+    Supervisor(apps, config, sock, urls=urls).run(config.worker_count())
 
 
 class Supervisor:
-    def __init__(self, apps: Any, config: Config, sock: socket.socket) -> None:
+    def __init__(self, apps: Any, config: Config, sock: socket.socket, *,
+                 urls: list[str] | None = None) -> None:
         self.apps, self.config, self.sock = apps, config, sock
+        self.urls = urls or []  # what --show opens: each app, as with one process
         self.children: dict[int, float] = {}  # pid -> start time
         self.stopping = False
         self.quick_deaths = 0
@@ -71,7 +77,7 @@ class Supervisor:
         if self.config.show:
             from aioserve.server.runner import open_browser
 
-            open_browser([f"http://localhost:{self.sock.getsockname()[1]}{self.config.prefix}/"])
+            open_browser(self.urls)
         while self.children:
             try:
                 pid, status = os.wait()

@@ -30,6 +30,8 @@ class Connection:
         self.synced = False  # patches flow only after the client pulled or resumed
         self.bytes_out = 0
         self.messages_out = 0
+        self.bytes_in = 0  # counted by the server's read loop
+        self.messages_in = 0
 
     def send(self, text: str) -> None:
         if self.transport.closed:

@@ -24,6 +24,7 @@ class SessionRegistry:
         self._creating: dict[str, asyncio.Future[ServerSession]] = {}
         self.created_total = 0
         self.destroyed_total = 0
+        self.ended_callback_errors = 0  # callback errors of sessions no longer here
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -85,6 +86,7 @@ class SessionRegistry:
         if self._sessions.get(session.id) is session:
             del self._sessions[session.id]
             self.destroyed_total += 1
+            self.ended_callback_errors += session.callback_errors
         await session.destroy()
 
     async def destroy_all(self) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from aioserve.document.document import Callback, Document, PendingEvent
-from aioserve.document.model import Event, call_event_callback
+from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import SessionContext
@@ -41,6 +42,8 @@ class ServerSession:
         self.document = document
         self.connections: set[Connection] = set()
         self.seq = 1
+        # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
+        self.instance = secrets.token_urlsafe(8)
         self._replay: deque[tuple[int, str]] = deque()
         self._replay_bytes = 0
         self.created_at = time.monotonic()
@@ -71,7 +74,8 @@ class ServerSession:
         return dumps({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
 
     def ack_message(self) -> str:
-        return dumps({"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq})
+        return dumps({"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
+                      "instance": self.instance})
 
     def replay_since(self, since: int) -> list[str] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""
@@ -158,7 +162,7 @@ class ServerSession:
                     raise ProtocolError("invalid_value", str(exc)) from None
             event = Event(model, name, data)
             for callback in model.event_callbacks(name):
-                self.document.run_callback(call_event_callback, callback, event)
+                self.document.run_callback(event_caller(callback), event)
         else:
             raise ProtocolError("bad_message", f"unknown message type {kind!r}")
 

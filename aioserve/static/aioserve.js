@@ -13,9 +13,14 @@ function meta(name) {
   return document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? null;
 }
 
-export function start() {
-  const token = meta("aioserve-token");
-  const wsPath = meta("aioserve-ws");
+/**
+ * Connect and render. Without options, the token and websocket path come from
+ * the page's meta tags and the app goes into #aioserve-root; embed.js passes
+ * {token, wsUrl (absolute ws(s):// URL), element} instead.
+ */
+export function start(options = {}) {
+  const token = options.token ?? meta("aioserve-token");
+  const wsPath = options.wsUrl ?? meta("aioserve-ws");
   if (!token || !wsPath) return null; // the error page, or a page without an app
   const toasts = new Toasts(document.body);
   const notify = (text, level = "error") => toasts.show(text, level);
@@ -26,7 +31,7 @@ export function start() {
     notify(`This page's session token cannot be read (${err.message}). Reload the page.`);
     return null;
   }
-  let root = document.getElementById("aioserve-root");
+  let root = options.element ?? document.getElementById("aioserve-root");
   if (!root) {
     root = h("div", {id: "aioserve-root"});
     document.body.append(root);

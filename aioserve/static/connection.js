@@ -66,6 +66,8 @@ export class Connection {
     this.state = null;
     this.synced = false;
     this.everSynced = false;
+    this.instance = null; // the server session the page's document came from (ack.instance)
+    this._ackInstance = null;
     this.suspended = false;
     this._timer = null;
   }
@@ -136,13 +138,18 @@ export class Connection {
       if (msg.protocol !== PROTOCOL_VERSION) {
         this.onNotice(`The server speaks protocol ${msg.protocol}; this page expects ${PROTOCOL_VERSION}.`, "error");
       }
-      const since = this.since();
+      // A session rebuilt under the same id (it was reaped, the token could create it
+      // again) numbers its changes afresh: they do not continue the document shown here.
+      this._ackInstance = msg.instance ?? null;
+      const rebuilt = this.instance !== null && this._ackInstance !== this.instance;
+      const since = rebuilt ? null : this.since();
       ws.send(JSON.stringify(since === null ? {type: "pull"} : {type: "resume", since}));
       return;
     }
     // The document must be applied before the page reports "connected".
     this.onMessage(msg);
     if ((msg.type === "doc" || msg.type === "resumed") && !this.synced) {
+      this.instance = this._ackInstance;
       this.synced = true;
       this.everSynced = true;
       this.attempt = 0;

@@ -5,12 +5,23 @@ Not pytest-playwright: its sync API breaks every async test that runs after it.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, async_playwright
+from pytest_aiohttp import AiohttpServer
+
+from aioserve import Config, create_app
+from aioserve.server.keys import STATE, ServerState
+from aioserve.server.served_app import ServedApp
+from aioserve.sessions.session import ServerSession
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,3 +77,94 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+# ---- serving aioserve apps in-process -------------------------------------------------
+
+CONNECTED = "#aioserve-status[data-state=connected]"
+
+
+@dataclass
+class LiveServer:
+    """An aioserve server on 127.0.0.1 (port 0) in the test's event loop."""
+
+    app: web.Application
+    server: TestServer
+
+    @property
+    def state(self) -> ServerState:
+        return self.app[STATE]
+
+    def url(self, path: str = "/", **query: str) -> str:
+        return str(self.server.make_url(path).with_query(query or None))
+
+    def served(self, path: str) -> ServedApp:
+        return self.state.apps[path]
+
+    def sessions(self, path: str) -> list[ServerSession]:
+        return self.served(path).registry.sessions
+
+    def session(self, path: str) -> ServerSession:
+        """The one session of the app at `path`."""
+        sessions = self.sessions(path)
+        assert len(sessions) == 1, f"expected one session of {path}, found {len(sessions)}"
+        return sessions[0]
+
+    async def open(self, page: Page, path: str = "/", **query: str) -> None:
+        """Load the app's page and wait until its document is shown and live."""
+        await page.goto(self.url(path, **query))
+        await page.wait_for_selector(CONNECTED)
+
+    async def drop_connections(self, path: str, code: int = 1001) -> None:
+        """Close every websocket of the app's sessions from the server side."""
+        sessions = self.sessions(path)
+        for session in sessions:
+            await asyncio.gather(*(c.close(code, "dropped by the test")
+                                   for c in list(session.connections)))
+        # The handler unsubscribes the connection once its read loop has ended.
+        await wait_until(lambda: not any(s.connections for s in sessions))
+
+
+StartServer = Callable[..., Awaitable[LiveServer]]
+
+
+@pytest.fixture
+async def live(aiohttp_server: AiohttpServer) -> StartServer:
+    """`server = await live({"/app": make_doc}, unused_session_lifetime_ms=500)`"""
+
+    async def start(apps: Any, **options: Any) -> LiveServer:
+        options = {"port": 0, "address": "127.0.0.1", **options}
+        app = create_app(apps, Config(**options))
+        server = await aiohttp_server(app, host="127.0.0.1", port=0)
+        return LiveServer(app, server)
+
+    return start
+
+
+async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0) -> None:
+    """Poll a Python-side condition (a callback ran, a session was reaped)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def until() -> Callable[..., Awaitable[None]]:
+    return wait_until
+
+
+Screenshot = Callable[..., Awaitable[Path]]
+
+
+@pytest.fixture
+def screenshot(artifacts_dir: Path) -> Screenshot:
+    """`await screenshot(page, "name")` writes test-artifacts/name.png, animations settled."""
+
+    async def take(page: Page, name: str, *, full_page: bool = False) -> Path:
+        path = artifacts_dir / f"{name}.png"
+        await page.screenshot(path=path, full_page=full_page, animations="disabled")
+        return path
+
+    return take

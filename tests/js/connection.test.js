@@ -144,6 +144,28 @@ describe("Connection", () => {
     assert.equal(states.at(-1).state, "connected");
   });
 
+  it("pulls the whole document from a session rebuilt under the same id", () => {
+    const {connection, timers, last} = setup();
+    connection.start();
+    last().receive({type: "ack", protocol: 1, seq: 1, instance: "first"});
+    last().receive({type: "doc", seq: 7, doc: {}});
+    last().close(1006);
+    timers.runNext();
+    last().receive({type: "ack", protocol: 1, seq: 9, instance: "first"});
+    assert.deepEqual(last().sent, [{type: "resume", since: 7}], "same session: resume");
+    last().receive({type: "resumed", seq: 9});
+    last().close(1006);
+    timers.runNext();
+    // Reaped and rebuilt: its seq 12 is not the old session's seq 12.
+    last().receive({type: "ack", protocol: 1, seq: 12, instance: "second"});
+    assert.deepEqual(last().sent, [{type: "pull"}]);
+    last().receive({type: "doc", seq: 12, doc: {}});
+    last().close(1006);
+    timers.runNext();
+    last().receive({type: "ack", protocol: 1, seq: 12, instance: "second"});
+    assert.deepEqual(last().sent, [{type: "resume", since: 12}]);
+  });
+
   it("backs off 0, 1, 2, 4 s... and gives up after the last attempt", () => {
     const {connection, states, timers, last} = setup();
     connection.start();

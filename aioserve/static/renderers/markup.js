@@ -45,6 +45,27 @@ function base64Utf8(text) {
   return btoa(binary);
 }
 
+// The look of HTML inside a pane's frame: the page's font and colours, and tables as a
+// notebook shows them (pandas' `_repr_html_` among others).
+const FRAME_STYLE = `<style>
+:root { color-scheme: light dark; }
+body { margin: 0; padding: 10px 12px; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto,
+  "Noto Sans", "Liberation Sans", Arial, sans-serif; color: CanvasText; background: transparent; }
+body > :first-child { margin-top: 0; } body > :last-child { margin-bottom: 0; }
+table { border-collapse: collapse; border: none; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 10px; border: none; border-bottom: 1px solid rgba(128, 128, 128, 0.22);
+  text-align: right; vertical-align: top; }
+thead th { border-bottom: 1px solid rgba(128, 128, 128, 0.55); font-weight: 600; }
+tbody th { font-weight: 600; text-align: left; }
+tbody tr:nth-child(odd) { background: rgba(128, 128, 128, 0.07); }
+tbody tr:hover { background: rgba(45, 106, 224, 0.1); }
+img, svg { max-width: 100%; height: auto; }
+a { color: #2d6ae0; }
+pre, code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
+</style>`;
+// Tall HTML scrolls inside its frame past this height (unless the app sets `height`).
+const MAX_FIT_HEIGHT = 640;
+
 /** Whatever an object could show of itself: HTML (isolated), SVG, PNG, JPEG, Markdown, text. */
 export class PaneView extends ModelView {
   render() {
@@ -56,13 +77,16 @@ export class PaneView extends ModelView {
   fill(el = this.el) {
     const {mime, data} = this.props;
     const text = data ?? "";
-    const height = this.props.height;
     let content;
     switch (mime) {
       case "text/html":
-        // No scripts, no same-origin access: sandbox="" with the HTML in srcdoc.
-        content = h("iframe", {sandbox: "", srcdoc: text, class: "aio-pane-frame",
-          title: this.props.name || "HTML content", style: {height: px(height ?? 300)}});
+        // The sandbox has no allow-scripts: nothing in the frame runs script, not even an
+        // inline handler, and it can neither navigate this page nor submit forms.
+        // allow-same-origin only lets this page measure the content to fit the height.
+        content = h("iframe", {sandbox: "allow-same-origin", srcdoc: FRAME_STYLE + text,
+          class: "aio-pane-frame", title: this.props.name || "HTML content",
+          style: {height: px(this.props.height ?? 150)}});
+        content.addEventListener("load", () => this.fitFrame(content));
         break;
       case "image/svg+xml":
         // As an <img>, an SVG cannot run script.
@@ -83,12 +107,23 @@ export class PaneView extends ModelView {
     el.replaceChildren(content);
   }
 
+  /** Without a fixed `height`, the frame is as tall as its content (up to a limit). */
+  fitFrame(frame) {
+    if (typeof this.props.height === "number") return;
+    const root = frame.contentDocument?.documentElement;
+    if (!root) return;
+    frame.style.height = px(Math.min(MAX_FIT_HEIGHT, Math.ceil(root.scrollHeight) + 2));
+  }
+
   applySize(width, height) {
     this.el.style.width = px(width);
     // An iframe takes the height itself; other content may scroll inside it.
     this.el.style.height = this.props.mime === "text/html" ? "" : px(height);
     const frame = this.el.querySelector("iframe");
-    if (frame) frame.style.height = px(height ?? 300);
+    if (frame) {
+      if (typeof height === "number") frame.style.height = px(height);
+      else this.fitFrame(frame);
+    }
   }
 
   update(attr) {

@@ -1,0 +1,155 @@
+"""The run's JSON file, and the table appended to bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+RESULTS_MD = BENCH / "RESULTS.md"
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results.get("measures", {})
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, (int, float)):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    return str(value)
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not b:
+        return None
+    return a / b
+
+
+def _fmt_ratio(r: float | None) -> str:
+    if r is None:
+        return "–"
+    return f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
+
+
+def _met(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**not met**")
+
+
+def _load(values: Any) -> str:
+    return " / ".join(f"{v:.1f}" for v in values) if values else "?"
+
+
+def _others(results: dict[str, Any]) -> str:
+    seen = [out["others_cores_busy"] for measure in results.get("measures", {}).values()
+            for out in measure.values()
+            if isinstance(out, dict) and isinstance(out.get("others_cores_busy"), float)]
+    return f"mean {sum(seen) / len(seen):.2f}, max {max(seen):.2f}" if seen else "?"
+
+
+def rows(results: dict[str, Any]) -> list[list[str]]:
+    out: list[list[str]] = []
+
+    def row(label: str, path: tuple[str, ...], key: str, target: str,
+            check: Any = None, digits: int = 1, vs_floor: bool = True) -> None:
+        a = _get(results, path[0], "aioserve", *path[1:], key)
+        b = _get(results, path[0], "bokeh", *path[1:], key)
+        f = _get(results, path[0], "floor", *path[1:], key) if vs_floor else None
+        rb, rf = _ratio(a, b), _ratio(a, f)
+        ok = check(a, rb, rf) if check is not None and a is not None else None
+        out.append([label, _num(a, digits), _num(b, digits), _num(f, digits),
+                    _fmt_ratio(rb), _fmt_ratio(rf), target, _met(ok)])
+
+    row("(1) hello pages/s, wrk, 8 conns", ("pages",), "per_s", "≥ 16× bokeh",
+        lambda a, rb, rf: rb is not None and rb >= 16, digits=0)
+    row("(1) server CPU per page, ms", ("pages",), "server_cpu_per_request_ms", "", digits=3)
+    row("(2) dashboard sessions/s, 8 conc.", ("sessions",), "per_s", "≥ 30× bokeh",
+        lambda a, rb, rf: rb is not None and rb >= 30)
+    row("(2) session p50, ms", ("sessions",), "p50_ms", "", digits=2)
+    row("(2) session p99, ms", ("sessions",), "p99_ms", "", digits=2)
+    row("(2) server CPU per session, ms", ("sessions",), "server_cpu_per_session_ms",
+        "≤ 1 ms", lambda a, rb, rf: a <= 1.0, digits=3)
+    row("(2) load generator core busy", ("sessions",), "client_core_busy", "< 1", digits=2)
+    row("(3) RSS per connected session, KB", ("memory",), "per_session_kb", "≤ ⅕ bokeh",
+        lambda a, rb, rf: rb is not None and rb <= 0.2)
+    row("(4) slider round trip p50, ms", ("round_trip",), "p50_ms", "≤ 2.2× echo",
+        lambda a, rb, rf: rf is not None and rf <= 2.2, digits=3)
+    row("(4) slider round trip p99, ms", ("round_trip",), "p99_ms", "", digits=3)
+    for n_key, label in (("small", "(5) longest stall reaping"), ("big", "(5) longest stall reaping")):
+        n = _get(results, "reaper", "aioserve", n_key, "sessions")
+        if n is None:
+            continue
+        target = "≤ 20 ms" if n_key == "big" else ""
+        row(f"{label} {n:,} sessions, ms", ("reaper", n_key), "max_stall_ms", target,
+            (lambda a, rb, rf: a <= 20) if n_key == "big" else None, vs_floor=False)
+    n = _get(results, "idle", "aioserve", "sessions")
+    if n is not None:
+        row(f"(6) RSS with {n:,} idle connected sessions, MB", ("idle",), "rss_mb", "≤ 500 MB",
+            lambda a, rb, rf: a <= 500, digits=0)
+        ka = _get(results, "idle", "aioserve", "keep_alive_ms") / 1000
+        row(f"(6) longest gap between pings, s (keep-alive {ka:g} s)", ("idle",),
+            "max_ping_gap_s", f"≤ {1.5 * ka:g} s", lambda a, rb, rf: a <= 1.5 * ka, digits=2)
+        row("(6) connections late or dropped", ("idle",), "late_connections", "0",
+            lambda a, rb, rf: a == 0 and not _get(results, "idle", "aioserve", "dropped"),
+            digits=0)
+    one, two = _get(results, "procs", "1"), _get(results, "procs", "2")
+    if one and two:
+        share = two.get("share_per_worker") or []
+        out.append(["(7) sessions/s, --num-procs 2 vs 1", _num(two["per_s"]), "", _num(one["per_s"]),
+                    "", _fmt_ratio(_ratio(two["per_s"], one["per_s"])), "≥ 1× one process",
+                    _met(two["per_s"] >= one["per_s"])])
+        out.append(["(7) share of sessions per worker", " / ".join(f"{s:.0%}" for s in share),
+                    "", "", "", "", "35–65 % each",
+                    _met(len(share) == 2 and all(0.35 <= s <= 0.65 for s in share))])
+        out.append(["(7) app code ran once per session", _num(two["ran_once_per_session"]), "",
+                    _num(one["ran_once_per_session"]), "", "", "exactly once",
+                    _met(two["ran_once_per_session"] and one["ran_once_per_session"])])
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    head = [f"### Run {results['started']} ({results['mode']})", "",
+            f"- command: `{results['command']}`",
+            f"- machine: {machine['nproc']} cores, {machine['cpu']}, Python {machine['python']},"
+            f" aiohttp {machine['aiohttp']}, bokeh {machine.get('bokeh', '?')}"
+            f" (tornado {machine.get('tornado', '?')}), git {machine['git']}",
+            f"- took {results['took_s']:.0f} s; JSON: `bench/results/{results['json_name']}`",
+            f"- niceness {results.get('nice', 0)}; load average before"
+            f" {_load(results.get('load_before'))}, after {_load(results.get('load_after'))};"
+            f" other processes' CPU during the measures (cores): {_others(results)}"]
+    if results.get("note"):
+        head.append(f"- note: {results['note']}")
+    table = ["| measure | aioserve | bokeh | floor (aiohttp) | aioserve ÷ bokeh | "
+             "aioserve ÷ floor | target | |", "|---|--:|--:|--:|--:|--:|---|---|"]
+    table += ["| " + " | ".join(r) + " |" for r in rows(results)]
+    notes = []
+    for n_key in ("small", "big"):
+        for kind in ("aioserve", "bokeh"):
+            r = _get(results, "reaper", kind, n_key)
+            if r and not r.get("created_before_first_sweep", True):
+                notes.append(f"- (5) {kind} {r['sessions']}: creation took longer than one sweep"
+                             " period, so more than one sweep ended them.")
+    return "\n".join(head + [""] + table + [""] + notes) + "\n"
+
+
+def write(results: dict[str, Any], folder: Path, append_md: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / results["json_name"]
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    if append_md:
+        with RESULTS_MD.open("a") as md:
+            md.write("\n" + markdown(results))
+    return path

@@ -1,0 +1,124 @@
+"""Errors in callbacks become notices; HTML from objects stays in its sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from aioserve import Document
+from aioserve.models import Button, Column, Div, Pane
+
+
+def failing_app(doc: Document) -> None:
+    out = Div(text="0 good clicks", name="out")
+    good = Button(label="Works")
+    bad = Button(label="Breaks", button_type="danger")
+    slow_bad = Button(label="Breaks later", button_type="warning")
+    clicks = {"n": 0}
+
+    def ok() -> None:
+        clicks["n"] += 1
+        out.text = f"{clicks['n']} good clicks"
+
+    def broken() -> None:
+        raise ZeroDivisionError("the app divided by zero")
+
+    async def broken_later() -> None:
+        await asyncio.sleep(0)
+        raise KeyError("missing-key")
+
+    good.on_click(ok)
+    bad.on_click(broken)
+    slow_bad.on_click(broken_later)
+    doc.add_root(Column(good, bad, slow_bad, out))
+
+
+async def test_a_callback_error_shows_a_dismissible_notice_and_the_session_goes_on(
+        live: Any, page: Page, screenshot: Any, caplog: Any) -> None:
+    server = await live({"/fails": failing_app})
+    await server.open(page, "/fails")
+    session = server.session("/fails")
+
+    await page.get_by_role("button", name="Breaks", exact=True).click()
+    notice = page.get_by_role("alert").filter(has_text="ZeroDivisionError")
+    await expect(notice).to_contain_text("the app divided by zero")
+    await expect(notice).to_contain_text("broken")  # which callback
+    await screenshot(page, "callback-error-notice")
+
+    # The same error twice is one notice with a count, not a pile.
+    await page.get_by_role("button", name="Breaks", exact=True).click()
+    await expect(notice).to_contain_text("×2")
+    await expect(page.get_by_role("alert")).to_have_count(1)
+
+    await page.get_by_role("button", name="Breaks later").click()
+    await expect(page.get_by_role("alert").filter(has_text="KeyError")).to_be_visible()
+
+    await notice.get_by_role("button", name="Dismiss notice").click()
+    await expect(notice).to_have_count(0)
+    await expect(page.get_by_role("alert")).to_have_count(1)
+
+    await page.get_by_role("button", name="Works").click()
+    await expect(page.get_by_text("1 good clicks")).to_be_visible()
+    assert server.sessions("/fails") == [session] and session.callback_errors == 3
+    assert await page.locator("#aioserve-status").get_attribute("data-state") == "connected"
+    logged = [r for r in caplog.records if "Error in callback" in r.getMessage()]
+    assert len(logged) == 3
+    assert session.id in logged[0].getMessage() and "/fails" in logged[0].getMessage()
+
+
+class Hostile:
+    """HTML that tries every way to run script in the page."""
+
+    def _repr_html_(self) -> str:
+        return ("<p id='inside'>Hello from <b>HTML</b></p>"
+                "<script>parent.document.title = 'pwned'; window.top.pwned = 1;</script>"
+                "<img src='data:,' onerror='parent.document.title = \"pwned\"'>"
+                "<a id='link' href='javascript:parent.document.title=\"pwned\"'>click</a>"
+                "<form action='/'><button id='go'>go</button></form>")
+
+
+class ScriptedSvg:
+    def _repr_svg_(self) -> str:
+        return ("<svg xmlns='http://www.w3.org/2000/svg' width='120' height='40'>"
+                "<script>parent.document.title = 'pwned'</script>"
+                "<rect width='120' height='40' fill='teal'/></svg>")
+
+
+class Table:
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th>{i}</th><td>{i * 1.5}</td><td>row {i}</td></tr>"
+                       for i in range(8))
+        return ("<table border='1' class='dataframe'><thead><tr><th></th><th>value</th>"
+                f"<th>label</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+async def test_pane_html_cannot_run_script(live: Any, page: Page, screenshot: Any) -> None:
+    def app(doc: Document) -> None:
+        doc.title = "Panes"
+        doc.add_root(Column(Pane(Hostile(), name="hostile"), Pane(ScriptedSvg()),
+                            Pane(Table(), name="table")))
+
+    server = await live({"/panes": app})
+    await server.open(page, "/panes")
+    frame = page.frame_locator("[data-name=hostile] iframe")
+    await expect(frame.locator("#inside")).to_have_text("Hello from HTML")
+    sandbox = await page.locator("[data-name=hostile] iframe").get_attribute("sandbox")
+    assert sandbox is not None and "allow-scripts" not in sandbox.split()
+    await frame.locator("#link").click()
+    await frame.locator("#go").click()
+    await page.wait_for_timeout(200)
+    assert await page.title() == "Panes"
+    assert await page.evaluate("window.pwned") is None
+    assert await page.locator("#aioserve-status").get_attribute("data-state") == "connected"
+    assert server.session("/panes").document.title == "Panes"
+    # An SVG is shown as an image, where its script never runs.
+    await expect(page.locator("[data-mime='image/svg+xml'] img")).to_be_visible()
+    # HTML fits its frame: the table is not cut off and the frame has no scrollbar.
+    table = page.locator("[data-name=table] iframe")
+    await expect(page.frame_locator("[data-name=table] iframe").locator("tr")).to_have_count(9)
+    height = await table.evaluate("f => f.getBoundingClientRect().height")
+    content = await table.evaluate("f => f.contentDocument.documentElement.scrollHeight")
+    assert content <= height <= content + 4
+    await screenshot(page, "panes", full_page=True)
