@@ -16,7 +16,7 @@ EXAMPLE_APPS := $(sort $(wildcard examples/*.py examples/*.ipynb) \
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install browser nginx serve test certs bench lint clean distclean
+.PHONY: install browser nginx serve test certs bench bench-quick lint clean distclean
 
 install: $(STAMP)
 
@@ -50,8 +50,22 @@ test: install browser nginx
 certs: install
 	$(BIN)/python scripts/make_certs.py certs
 
-bench: install
-	$(BIN)/python -m bench
+# The benchmark (bench/RESULTS.md): aioserve against `bokeh serve` and bare aiohttp.
+# Bokeh goes into its own venv, never into aioserve's; wrk comes from Debian.
+BOKEH_VENV := bench/.venv-bokeh
+BOKEH_VERSION ?= 3.9.2
+BENCH_ARGS ?=
+
+$(BOKEH_VENV)/.installed:
+	test -x $(BOKEH_VENV)/bin/python || $(PY) -m venv $(BOKEH_VENV)
+	$(BOKEH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'bokeh==$(BOKEH_VERSION)'
+	touch $@
+
+bench: install nginx $(BOKEH_VENV)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install nginx $(BOKEH_VENV)/.installed
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check aioserve tests scripts

@@ -188,6 +188,7 @@ def main() -> None:
         "command": "python -m bench " + " ".join(sys.argv[1:]),
         "machine": machine(), "sizes": vars(sizes), "note": args.note, "measures": {},
         "nice": args.nice, "load_before": os.getloadavg(),
+        "aioserve_source": os.environ.get("BENCH_AIOSERVE_SOURCE", "this checkout"),
         "json_name": started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if args.quick else "")
         + ".json"}
     t0 = time.monotonic()

@@ -130,6 +130,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"- niceness {results.get('nice', 0)}; load average before"
             f" {_load(results.get('load_before'))}, after {_load(results.get('load_after'))};"
             f" other processes' CPU during the measures (cores): {_others(results)}"]
+    if results.get("aioserve_source", "this checkout") != "this checkout":
+        head.append(f"- aioserve imported from `{results['aioserve_source']}`")
     if results.get("note"):
         head.append(f"- note: {results['note']}")
     table = ["| measure | aioserve | bokeh | floor (aiohttp) | aioserve ÷ bokeh | "

@@ -69,10 +69,13 @@ class Server:
 
     async def start(self, timeout: float = 60) -> Server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.opts.env}
+        # `python -m aioserve` imports the package from its working folder, so
+        # BENCH_AIOSERVE_SOURCE=DIR (holding an aioserve/ copy) benchmarks that copy.
+        cwd = (os.environ.get("BENCH_AIOSERVE_SOURCE") if self.kind == "aioserve" else None)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 ["taskset", "-c", self.opts.cpus, *command(self.kind, self.port, self.opts)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=BENCH.parent)
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd or BENCH.parent)
         self.ps = psutil.Process(self.proc.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -54,9 +54,12 @@ class CliServer:
         for line in self.proc.stdout:
             self._lines.append(line)
 
+    def stderr(self) -> str:
+        return "".join(self._lines)
+
     def output(self) -> str:
         """Everything the process wrote to stderr, plus its --log-file if it has one."""
-        text = "".join(self._lines)
+        text = self.stderr()
         if self.log_file is not None and self.log_file.exists():
             text += self.log_file.read_text()
         return text
@@ -68,10 +71,10 @@ class CliServer:
     def find(self, pattern: str, *, since: int = 0) -> list[re.Match[str]]:
         return list(re.finditer(pattern, self.output()[since:], re.MULTILINE))
 
-    def wait_for(self, pattern: str, *, count: int = 1, timeout: float = 15,
+    def wait_for(self, pattern: str, *, count: int = 1, within: float = 15,
                  since: int = 0) -> list[re.Match[str]]:
         """Block until `pattern` (a regex, multiline) matched `count` times in the output."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             found = self.find(pattern, since=since)
             if len(found) >= count:
@@ -84,19 +87,19 @@ class CliServer:
                 raise AssertionError(f"server exited ({self.proc.returncode}) before "
                                      f"{pattern!r} appeared:\n{self.output()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} did not appear within {timeout} s:\n"
+                raise AssertionError(f"{pattern!r} did not appear within {within} s:\n"
                                      f"{self.output()}")
             time.sleep(0.05)
 
-    async def await_for(self, pattern: str, *, count: int = 1, timeout: float = 15,
+    async def await_for(self, pattern: str, *, count: int = 1, within: float = 15,
                         since: int = 0) -> list[re.Match[str]]:
         """`wait_for` that lets the test's event loop run meanwhile."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if len(self.find(pattern, since=since)) >= count or self.proc.poll() is not None:
                 break
             await asyncio.sleep(0.05)
-        return self.wait_for(pattern, count=count, timeout=0, since=since)
+        return self.wait_for(pattern, count=count, within=0, since=since)
 
     @property
     def app_urls(self) -> list[str]:
@@ -109,19 +112,17 @@ class CliServer:
         return f"{parts.scheme}://{parts.netloc}"
 
     def remember_children(self) -> None:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             self.children |= {c.pid for c in psutil.Process(self.pid).children()}
-        except psutil.NoSuchProcess:
-            pass
 
-    async def astop(self, signum: int = signal.SIGTERM, timeout: float = 15) -> int:
+    async def astop(self, signum: int = signal.SIGTERM, within: float = 15) -> int:
         """`stop` that lets the test's event loop run (so its clients can answer a close)."""
         self.remember_children()
         if self.proc.poll() is None:
             os.kill(self.pid, signum)
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        deadline = time.monotonic() + within
+        while self.proc.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # a process exit is no asyncio event
         return self.stop(signal.SIGKILL, 5)
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 15) -> int:
@@ -180,7 +181,7 @@ def cli_server(tmp_path: Path) -> Iterator[StartServer]:
                            cwd=cwd or tmp_path, log_file=log_file)
         servers.append(server)
         if apps:
-            server.wait_for(STARTUP.pattern, count=apps, timeout=timeout)
+            server.wait_for(STARTUP.pattern, count=apps, within=timeout)
         return server
 
     yield start

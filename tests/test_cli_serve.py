@@ -6,6 +6,7 @@ the `cli_server` fixture (tests/conftest.py) reads it and stops the process by p
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -13,9 +14,8 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -56,6 +56,13 @@ def hello(tmp_path: Path) -> Path:
 async def fetch(url: str, **kwargs: object) -> tuple[int, str, aiohttp.ClientResponse]:
     async with aiohttp.ClientSession() as http, http.get(url, **kwargs) as response:  # type: ignore[arg-type]
         return response.status, (await response.read()).decode(errors="replace"), response
+
+
+async def until(check: Callable[[], bool], within: float = 15) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
 
 
 def meta(html: str, name: str) -> str:
@@ -168,13 +175,12 @@ async def test_log_level_warning_hides_the_info_lines(cli_server: StartServer, h
     path = tmp_path / "s.sock"
     server = cli_server("--log-level", "warning", "--unix-socket", str(path), str(hello),
                         address=False, apps=0)
-    deadline = time.monotonic() + 15
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    async with aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(path))) as http:
-        async with http.get("http://localhost/hello") as response:
-            assert response.status == 200
-    time.sleep(0.2)
+    await until(path.exists)
+    connector = aiohttp.UnixConnector(path=str(path))
+    async with aiohttp.ClientSession(connector=connector) as http, \
+            http.get("http://localhost/hello") as response:
+        assert response.status == 200
+    await asyncio.sleep(0.2)
     assert "running at" not in server.output()
     assert "GET /hello" not in server.output()
 
@@ -188,7 +194,7 @@ async def test_log_file_receives_the_log(cli_server: StartServer, hello: Path,
     text = log_file.read_text()
     assert "aioserve app running at: http://127.0.0.1:" in text
     assert "200 GET /hello" in text
-    assert "running at" not in "".join(server._lines)  # nothing on stderr
+    assert "running at" not in server.stderr()
 
 
 async def test_stats_lines_at_debug(cli_server: StartServer, hello: Path) -> None:
@@ -204,7 +210,7 @@ async def test_stats_lines_are_debug_output_only(cli_server: StartServer, hello:
     server = cli_server("--stats-log-frequency", "50", str(hello))
     await fetch(server.app_urls[0])
     await server.await_for("200 GET /hello")
-    time.sleep(0.4)
+    await asyncio.sleep(0.4)
     assert "clients connected" not in server.output()
 
 
@@ -305,9 +311,7 @@ async def test_show_opens_each_app_without_waiting_for_the_browser(
                     f'#!/bin/sh\necho "$1 $$" >> {opened}\nexec sleep 30\n')
     browser.chmod(0o755)
     server = cli_server("--show", str(hello), env=server_environ(BROWSER=f"{browser} %s"))
-    deadline = time.monotonic() + 10
-    while not opened.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    await until(opened.exists)
     url, pid = opened.read_text().split()
     try:
         assert url == server.app_urls[0]
@@ -327,27 +331,34 @@ from aioserve import curdoc
 from aioserve.models import Div
 
 doc = curdoc()
-log = Path(__file__).parent / "events.txt"
-doc.on_session_destroyed(lambda ctx: log.open("a").write(f"doc destroyed {ctx.id}\\n"))
+
+def destroyed(ctx):
+    with open(Path(__file__).parent / "events.txt", "a") as log:
+        log.write(f"doc destroyed {ctx.id}\\n")
+
+doc.on_session_destroyed(destroyed)
 doc.add_root(Div(text="hooked", name="hooked"))
 """,
     "app_hooks.py": """\
 from pathlib import Path
-log = Path(__file__).parent / "events.txt"
+
+def log(line):
+    with open(Path(__file__).parent / "events.txt", "a") as events:
+        events.write(line + "\\n")
 
 def on_session_destroyed(ctx):
-    log.open("a").write(f"app destroyed {ctx.id}\\n")
+    log(f"app destroyed {ctx.id}")
 
 async def on_server_unloaded(server_context):
-    log.open("a").write("server unloaded\\n")
+    log("server unloaded")
 """,
 }
 
 
-async def closed(session: ClientSession, timeout: float = 5) -> SessionClosed:
-    """Wait until the server closes `session`'s websocket; return how it closed."""
+async def closed(session: ClientSession) -> SessionClosed:
+    """Wait (5 s at most) until the server closes `session`'s websocket; say how."""
     with pytest.raises(SessionClosed) as info:
-        await session.wait_for(lambda doc: False, timeout=timeout)
+        await session.wait_for(lambda doc: False, timeout=5)
     return info.value
 
 

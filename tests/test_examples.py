@@ -10,10 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -135,7 +136,7 @@ async def test_embed_function_app(aiohttp_client: AiohttpClient) -> None:
         await session.close()
 
 
-async def test_embed_script_runs_with_web_run_app() -> None:
+def test_embed_script_runs_with_web_run_app() -> None:
     with socket.socket() as probe:  # web.run_app does not report a port-0 bind
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -143,16 +144,15 @@ async def test_embed_script_runs_with_web_run_app() -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15
-        async with aiohttp.ClientSession() as http:
-            while True:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/hello") as response:
-                        assert response.status == 200
-                        assert "<title>Hello</title>" in await response.text()
-                        break
-                except aiohttp.ClientConnectionError:
-                    assert time.monotonic() < deadline and proc.poll() is None
-                    await __import__("asyncio").sleep(0.1)
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=5) as page:
+                    assert page.status == 200
+                    assert "<title>Hello</title>" in page.read().decode()
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -88,6 +88,7 @@ class Document:
         if model in self._roots:
             return
         self._check_thread()
+        self._check_adoptable([model], "add_root: ")
         new = self._attach(model)
         self._roots.append(model)
         self._emit_models(new)
@@ -156,8 +157,25 @@ class Document:
 
     # ---- changes
 
-    def _model_changed(self, model: Model, name: str, old: Any, new: Any) -> None:
+    def _check_change(self, model: Model, name: str, value: Any) -> None:
+        """Refuse a change this document cannot take, while nothing has changed yet."""
         self._check_thread()
+        prop = model.__properties__[name]
+        if prop.holds_models:
+            self._check_adoptable(prop.references(value), f"{type(model).__name__}.{name}: ")
+
+    def _check_adoptable(self, models: list[Model], where: str) -> None:
+        stack, seen = list(models), set()
+        while stack:
+            m = stack.pop()
+            if m._document is self or id(m) in seen:
+                continue
+            if m._document is not None:
+                raise ValueError(f"{where}{m!r} already belongs to another document")
+            seen.add(id(m))
+            stack.extend(m.references())
+
+    def _model_changed(self, model: Model, name: str, old: Any, new: Any) -> None:
         prop = model.__properties__[name]
         if prop.references(new) or prop.references(old):
             self._emit_models(self._attach_many(prop.references(new)))

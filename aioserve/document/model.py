@@ -47,6 +47,12 @@ class Model:
     """
 
     __properties__: ClassVar[dict[str, Property[Any]]] = {}
+    # Worked out once per class from __properties__, because building and
+    # sending models is most of what serving a session costs:
+    __initial_values__: ClassVar[dict[str, Any]] = {}  # defaults that can be shared
+    __fresh_values__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # copied per model
+    __json_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # need to_json()
+    __reference_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # may hold models
     __events__: ClassVar[tuple[str, ...]] = ()
     __types__: ClassVar[dict[str, type[Model]]] = {}
 
@@ -59,12 +65,21 @@ class Model:
         for klass in reversed(cls.__mro__):
             props.update((k, v) for k, v in vars(klass).items() if isinstance(v, Property))
         cls.__properties__ = props
+        fresh = tuple((n, p) for n, p in props.items()
+                      if isinstance(p.default, (list, dict)) or type(p).initial is not
+                      Property.initial)
+        cls.__fresh_values__ = fresh
+        cls.__initial_values__ = {n: p.default for n, p in props.items()}
+        cls.__json_props__ = tuple((n, p) for n, p in props.items() if not p.json_as_is)
+        cls.__reference_props__ = tuple((n, p) for n, p in props.items() if p.holds_models)
         Model.__types__[cls.__name__] = cls
 
     def __init__(self, **kwargs: Any) -> None:
         self.id = f"m{next(_ids)}"
         self._document: Document | None = None
-        self._values: dict[str, Any] = {n: p.initial() for n, p in self.__properties__.items()}
+        self._values: dict[str, Any] = dict(self.__initial_values__)
+        for name, prop in self.__fresh_values__:
+            self._values[name] = prop.initial()
         self._change_callbacks: dict[str, list[ChangeCallback]] = {}
         self._event_callbacks: dict[str, list[EventCallback]] = {}
         for key, value in kwargs.items():
@@ -83,9 +98,12 @@ class Model:
         old = self._values[name]
         if old is value or (type(old) is type(value) and old == value):
             return
+        doc = self._document
+        if doc is not None:
+            doc._check_change(self, name, value)  # before the value changes, not after
         self._values[name] = value
-        if self._document is not None:
-            self._document._model_changed(self, name, old, value)
+        if doc is not None:
+            doc._model_changed(self, name, old, value)
 
     def on_change(self, *args: Any) -> None:
         """`model.on_change("value", cb)` or `on_change("a", "b", cb)`; cb(attr, old, new)."""
@@ -113,11 +131,13 @@ class Model:
 
     def references(self) -> Iterator[Model]:
         """The models this one refers to directly."""
-        for name, prop in self.__properties__.items():
+        for name, prop in self.__reference_props__:
             yield from prop.references(self._values[name])
 
     def to_json(self) -> dict[str, Any]:
-        props = {n: p.to_json(self._values[n]) for n, p in self.__properties__.items()}
+        props = dict(self._values)
+        for name, prop in self.__json_props__:
+            props[name] = prop.to_json(props[name])
         return {"type": type(self).__name__, "props": props}
 
     def event_callbacks(self, event: str) -> list[EventCallback]:
@@ -152,14 +172,15 @@ def event_caller(callback: EventCallback) -> Callable[[Event], Any]:
 class Widget(Model):
     """What every visible model has: visibility and size."""
 
-    visible = Bool(True)
+    visible = Bool(True, help="False hides it (it keeps its place in the document)")
     width = Nullable(Int(low=0), help="Width in pixels (None: natural size)")
     height = Nullable(Int(low=0), help="Height in pixels (None: natural size)")
-    sizing_mode = Nullable(Enum("fixed", "stretch_width", "stretch_height", "stretch_both"))
-    css_classes = List(String())
+    sizing_mode = Nullable(Enum("fixed", "stretch_width", "stretch_height", "stretch_both"),
+                           help="Fill the container's width / height instead of the natural size")
+    css_classes = List(String(), help="Extra CSS classes on its element, for a theme")
 
 
 class Input(Widget):
     """A control the user can change; `disabled` greys it out."""
 
-    disabled = Bool(False)
+    disabled = Bool(False, help="Grey it out and take no input")

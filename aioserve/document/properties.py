@@ -7,6 +7,7 @@ document: it raises `TypeError`/`ValueError` naming the model and property.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -70,6 +71,17 @@ class Property(Generic[T]):
 
     def references(self, value: T) -> list[Model]:
         return []
+
+    # Models precompute from these two which properties need a call (see Model).
+    @property
+    def json_as_is(self) -> bool:
+        """Whether `to_json(v)` is `v` itself, so a model can skip the call."""
+        return type(self).to_json is Property.to_json
+
+    @property
+    def holds_models(self) -> bool:
+        """Whether a value can refer to models, i.e. `references` may be non-empty."""
+        return type(self).references is not Property.references
 
 
 def _type_error(expected: str, value: Any) -> TypeError:
@@ -177,6 +189,14 @@ class Nullable(Property[T | None]):
     def references(self, value: T | None) -> list[Model]:
         return [] if value is None else self.inner.references(value)
 
+    @property
+    def json_as_is(self) -> bool:
+        return self.inner.json_as_is
+
+    @property
+    def holds_models(self) -> bool:
+        return self.inner.holds_models
+
 
 class List(Property[list[T]]):
     def __init__(self, item: Property[T], default: list[T] | None = None, *,
@@ -198,6 +218,10 @@ class List(Property[list[T]]):
 
     def references(self, value: list[T]) -> list[Model]:
         return [m for v in value for m in self.item.references(v)]
+
+    @property
+    def holds_models(self) -> bool:
+        return self.item.holds_models
 
 
 class Instance(Property[T]):
@@ -230,6 +254,16 @@ class Instance(Property[T]):
 
 
 class JSON(Property[Any]):
-    """Any JSON-serialisable value (checked shallowly by the model that uses it)."""
+    """Any JSON-serialisable value (no NaN or infinity)."""
 
     type_name = "json"
+
+    def validate(self, value: Any) -> Any:
+        # Checked here, when the app assigns it: a value that cannot be sent would
+        # otherwise fail later, while the session numbers and sends a patch.
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"expected a JSON value, got {type(value).__name__} "
+                            f"{value!r:.60} ({exc})") from None
+        return value

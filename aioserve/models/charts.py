@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aioserve.document.model import Widget
-from aioserve.document.properties import Bool, Enum, Instance, Nullable, Property, String
+from aioserve.document.properties import Bool, Enum, Float, Instance, Nullable, Property, String
 from aioserve.models.sources import ColumnDataSource, as_source
 
 KINDS = ("line", "scatter", "bar")
@@ -47,19 +47,22 @@ class Chart(Widget):
     datetimes (sent as epoch milliseconds).
     """
 
-    source = Instance(ColumnDataSource)
-    x = String("x")
-    series = _SeriesList([])
-    title = String("")
-    x_label = String("")
-    y_label = String("")
-    x_type = Enum("linear", "datetime", "category")
-    legend = Bool(True)
-    y_min = Nullable(Property[float]())
-    y_max = Nullable(Property[float]())
+    source = Instance(ColumnDataSource,
+                      help="The data (columns, rows or a DataFrame are made into a source)")
+    x = String("x", help="The column of x values")
+    series = _SeriesList([], help="The series drawn, each {y, kind, color, label}")
+    title = String("", help="Shown above the chart")
+    x_label = String("", help="The x axis title")
+    y_label = String("", help="The y axis title")
+    x_type = Enum("linear", "datetime", "category",
+                  help="How x values read: numbers, epoch-ms datetimes, or categories")
+    legend = Bool(True, help="Show a legend naming the series")
+    y_min = Nullable(Float(), help="Bottom of the y axis (None: fit the data)")
+    y_max = Nullable(Float(), help="Top of the y axis (None: fit the data)")
 
     def __init__(self, source: Any = None, *, y: str | None = None, kind: str = "line",
                  color: str | None = None, label: str | None = None, **kwargs: Any) -> None:
         if y is not None:
             kwargs["series"] = [{"y": y, "kind": kind, "color": color, "label": label}]
-        super().__init__(source=as_source({} if source is None else source), **kwargs)
+        source = as_source({} if source is None else source, "Chart.source")
+        super().__init__(source=source, **kwargs)

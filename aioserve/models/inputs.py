@@ -31,8 +31,8 @@ class Button(Input):
     """
 
     __events__ = ("click",)
-    label = String("Button")
-    button_type = Enum(*_BUTTON_TYPES)
+    label = String("Button", help="The text on the button")
+    button_type = Enum(*_BUTTON_TYPES, help="Its colour: what the button does")
 
     def on_click(self, callback: EventCallback) -> None:
         self.on_event("click", callback)
@@ -45,9 +45,9 @@ class Toggle(Input):
     False
     """
 
-    label = String("Toggle")
-    button_type = Enum(*_BUTTON_TYPES)
-    active = Bool(False, settable=True)
+    label = String("Toggle", help="The text on the button")
+    button_type = Enum(*_BUTTON_TYPES, help="Its colour: what the button does")
+    active = Bool(False, settable=True, help="True while pressed")
 
 
 class Checkbox(Input):
@@ -57,8 +57,8 @@ class Checkbox(Input):
     True
     """
 
-    label = String("")
-    active = Bool(False, settable=True)
+    label = String("", help="The text beside the box")
+    active = Bool(False, settable=True, help="True while ticked")
 
 
 class Slider(Input):
@@ -68,12 +68,12 @@ class Slider(Input):
     1
     """
 
-    title = String("")
-    start = Float(0.0)
-    end = Float(1.0)
-    step = Float(0.1, low=0)
-    value = Float(0.0, settable=True)
-    show_value = Bool(True)
+    title = String("", help="The label above the slider")
+    start = Float(0.0, help="The smallest value")
+    end = Float(1.0, help="The largest value")
+    step = Float(0.1, low=0, help="The distance between values (0: any value)")
+    value = Float(0.0, settable=True, help="The chosen value")
+    show_value = Bool(True, help="Show the value beside the title")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if not self.start <= value <= self.end:
@@ -99,11 +99,11 @@ class RangeSlider(Input):
     [2, 5]
     """
 
-    title = String("")
-    start = Float(0.0)
-    end = Float(1.0)
-    step = Float(0.1, low=0)
-    value = _NumberPair([0.0, 1.0], settable=True)
+    title = String("", help="The label above the slider")
+    start = Float(0.0, help="The smallest value")
+    end = Float(1.0, help="The largest value")
+    step = Float(0.1, low=0, help="The distance between values (0: any value)")
+    value = _NumberPair([0.0, 1.0], settable=True, help="The chosen [low, high]")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value[0] < self.start or value[1] > self.end:
@@ -117,10 +117,11 @@ class TextInput(Input):
     ''
     """
 
-    title = String("")
-    value = String("", settable=True, max_length=100_000)
-    value_input = String("", settable=True, max_length=100_000)
-    placeholder = String("")
+    title = String("", help="The label above the box")
+    value = String("", settable=True, max_length=100_000,
+                   help="The text, as of the last Enter or leaving the box")
+    value_input = String("", settable=True, max_length=100_000, help="The text as it is typed")
+    placeholder = String("", help="Shown greyed out while the box is empty")
 
 
 class TextArea(Input):
@@ -130,10 +131,10 @@ class TextArea(Input):
     4
     """
 
-    title = String("")
-    value = String("", settable=True, max_length=1_000_000)
-    placeholder = String("")
-    rows = Int(3, low=1)
+    title = String("", help="The label above the box")
+    value = String("", settable=True, max_length=1_000_000, help="The text, as of leaving the box")
+    placeholder = String("", help="Shown greyed out while the box is empty")
+    rows = Int(3, low=1, help="Visible lines of text")
 
 
 class NumberInput(Input):
@@ -143,11 +144,12 @@ class NumberInput(Input):
     3
     """
 
-    title = String("")
-    value = Nullable(Float(), settable=True)
-    low = Nullable(Float())
-    high = Nullable(Float())
-    step = Nullable(Float(low=0), default=1)
+    title = String("", help="The label above the box")
+    value = Nullable(Float(), settable=True, help="The number (None: empty)")
+    low = Nullable(Float(), help="The smallest number accepted (None: no limit)")
+    high = Nullable(Float(), help="The largest number accepted (None: no limit)")
+    step = Nullable(Float(low=0), default=1,
+                    help="What the arrows add or take away (None: any number)")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value is None:
@@ -188,9 +190,9 @@ class Select(Input):
     'red'
     """
 
-    title = String("")
-    options = _Options([])
-    value = String("", settable=True)
+    title = String("", help="The label above the list")
+    options = _Options([], help="The choices: values, or (value, label) pairs")
+    value = String("", settable=True, help="The chosen option's value")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value not in _option_values(self.options):
@@ -204,10 +206,10 @@ class MultiSelect(Input):
     ['a']
     """
 
-    title = String("")
-    options = _Options([])
-    value = List(String(), settable=True)
-    size = Int(4, low=1)
+    title = String("", help="The label above the list")
+    options = _Options([], help="The choices: values, or (value, label) pairs")
+    value = List(String(), settable=True, help="The chosen options' values")
+    size = Int(4, low=1, help="Visible rows of the list")
 
     def validate_client(self, attr: str, value: Any) -> None:
         unknown = set(value) - set(_option_values(self.options))
@@ -222,10 +224,11 @@ class RadioGroup(Input):
     0
     """
 
-    title = String("")
-    labels = List(String())
-    active = Nullable(Int(low=0), settable=True)
-    inline = Bool(False)
+    title = String("", help="The label above the buttons")
+    labels = List(String(), help="One radio button each")
+    active = Nullable(Int(low=0), settable=True,
+                      help="The chosen button's index (None: none chosen)")
+    inline = Bool(False, help="Lay the buttons out in a row")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value is not None and value >= len(self.labels):
@@ -253,10 +256,11 @@ class DatePicker(Input):
     '2024-05-01'
     """
 
-    title = String("")
-    value = Nullable(_IsoDate(), settable=True)
-    min_date = Nullable(_IsoDate())
-    max_date = Nullable(_IsoDate())
+    title = String("", help="The label above the box")
+    value = Nullable(_IsoDate(), settable=True,
+                     help="The date, 'YYYY-MM-DD' (a date may be assigned)")
+    min_date = Nullable(_IsoDate(), help="The earliest date accepted")
+    max_date = Nullable(_IsoDate(), help="The latest date accepted")
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value is None:
@@ -276,12 +280,12 @@ class FileInput(Input):
     """
 
     __events__ = ("upload",)
-    title = String("")
-    accept = String("")
-    multiple = Bool(False)
-    filename = Nullable(String())
-    mime_type = Nullable(String())
-    max_size = Int(10 * 1024 * 1024, low=0)
+    title = String("", help="The label above the picker")
+    accept = String("", help="File types offered, e.g. '.csv,text/plain'")
+    multiple = Bool(False, help="Allow several files at once")
+    filename = Nullable(String(), help="The last uploaded file's name")
+    mime_type = Nullable(String(), help="The last uploaded file's type")
+    max_size = Int(10 * 1024 * 1024, low=0, help="The largest file accepted, in bytes")
     value: bytes | None = None  # the last file's bytes; kept in Python, never sent back
 
     def on_upload(self, callback: EventCallback) -> None:

@@ -47,7 +47,7 @@ class Tabs(Widget):
     (['One', 'Two'], 0)
     """
 
-    titles = List(String())
+    titles = List(String(), help="One title per tab")
     children = _children()
     active = Int(0, low=0, settable=True, help="Index of the shown tab")
 
@@ -70,6 +70,6 @@ class Card(Column):
     False
     """
 
-    title = String("")
-    collapsed = Bool(False, settable=True)
-    collapsible = Bool(True)
+    title = String("", help="Shown in the card's header")
+    collapsed = Bool(False, settable=True, help="True while the body is hidden")
+    collapsible = Bool(True, help="Let the user collapse it")

@@ -56,8 +56,9 @@ class Pane(Widget):
     A matplotlib figure is shown as SVG. Assign `pane.object = new` to update.
     """
 
-    mime = Enum(*MIMES, default="text/plain")
-    data = String("")
+    mime = Enum(*MIMES, default="text/plain",
+                help="How `data` is shown, worked out from the object")
+    data = String("", help="The object's representation (images in base64)")
 
     def __init__(self, obj: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -84,7 +84,7 @@ class ColumnDataSource(Model):
     not seen.
     """
 
-    data = _Columns({})
+    data = _Columns({}, help="Named columns of equal length")
     selected = List(Int(low=0), settable=True, help="Indices of the selected rows")
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
@@ -102,22 +102,28 @@ class ColumnDataSource(Model):
 
     def stream(self, new_data: Mapping[str, Any], rollover: int | None = None) -> None:
         """Append rows; keep only the last `rollover` rows when given."""
+        self._check_thread()
         rows = _check_columns(new_data)
         if set(rows) != set(self.data):
             raise ValueError(f"stream: columns {sorted(rows)} differ from the source's "
                              f"{sorted(self.data)}")
-        if rollover is not None and rollover <= 0:
-            raise ValueError("stream: rollover must be a positive int")
+        if rollover is not None and (isinstance(rollover, bool) or not isinstance(
+                rollover, int) or rollover <= 0):
+            raise ValueError(f"stream: rollover must be a positive int, got {rollover!r}")
+        # Everything is checked (the JSON too) before the data changes, so a refused
+        # stream leaves the source as it was.
+        event = {"kind": "stream", "model": self.id,
+                 "data": {n: column_json(v) for n, v in rows.items()}, "rollover": rollover}
         for name, values in rows.items():
             column = self.data[name]
             column.extend(values)
             if rollover is not None and len(column) > rollover:
                 del column[: len(column) - rollover]
-        self._emit({"kind": "stream", "model": self.id,
-                    "data": {n: column_json(v) for n, v in rows.items()}, "rollover": rollover})
+        self._emit(event)
 
     def patch(self, patches: Mapping[str, Sequence[tuple[int | slice, Any]]]) -> None:
         """Replace cells: `source.patch({"y": [(0, 10.5), (slice(2, 4), [1, 2])]})`."""
+        self._check_thread()
         changes: dict[str, list[tuple[int, Any]]] = {}
         for name, edits in patches.items():
             if name not in self.data:
@@ -137,23 +143,39 @@ class ColumnDataSource(Model):
                     cells.append((where, value))
                 else:
                     raise ValueError(f"patch: index {where!r} out of range for column {name!r}")
+        event = {"kind": "patch", "model": self.id, "patches": {
+            n: [[i, _json_value(v)] for i, v in cells] for n, cells in changes.items()}}
         for name, cells in changes.items():
             for index, value in cells:
                 self.data[name][index] = value
-        self._emit({"kind": "patch", "model": self.id, "patches": {
-            n: [[i, _json_value(v)] for i, v in cells] for n, cells in changes.items()}})
+        self._emit(event)
+
+    def _check_thread(self) -> None:
+        if self._document is not None:
+            self._document._check_thread()
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self._document is not None:
-            self._document._check_thread()
             self._document._emit(event)
 
 
-def as_source(data: Any) -> ColumnDataSource:
-    """A source from a source, a dict of columns, a DataFrame or a list of row dicts."""
+def as_source(data: Any, owner: str = "source") -> ColumnDataSource:
+    """A source from a source, a dict of columns, a DataFrame or a list of row dicts.
+
+    Errors name `owner` (e.g. "DataTable.source"), the property the app set.
+    """
     if isinstance(data, ColumnDataSource):
         return data
-    if isinstance(data, list):
-        names = list(dict.fromkeys(k for row in data for k in row))
-        data = {n: [row.get(n) for row in data] for n in names}
-    return ColumnDataSource(data=data)
+    try:
+        if isinstance(data, list):
+            if not all(isinstance(row, Mapping) for row in data):
+                raise TypeError("a list given as a source must hold one dict per row")
+            names = list(dict.fromkeys(k for row in data for k in row))
+            data = {n: [row.get(n) for row in data] for n in names}
+        elif not isinstance(data, Mapping) and not hasattr(data, "columns"):
+            raise TypeError("expected a ColumnDataSource, a dict of columns, a list of row "
+                            f"dicts or a pandas DataFrame, got {type(data).__name__}")
+        columns = _Columns().validate(data)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{owner}: {exc}") from None
+    return ColumnDataSource(data=columns)

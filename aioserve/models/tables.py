@@ -36,13 +36,14 @@ class DataTable(Widget):
     or a pandas DataFrame.
     """
 
-    source = Instance(ColumnDataSource)
-    columns = _TableColumns([])
-    sortable = Bool(True)
-    selectable = Bool(True)
+    source = Instance(ColumnDataSource,
+                      help="The rows (columns, rows or a DataFrame are made into a source)")
+    columns = _TableColumns([], help="The columns shown: field names or {field, title}")
+    sortable = Bool(True, help="Let the user sort by a column")
+    selectable = Bool(True, help="Let the user select rows (sets source.selected)")
 
     def __init__(self, source: Any = None, **kwargs: Any) -> None:
-        src = as_source({} if source is None else source)
+        src = as_source({} if source is None else source, "DataTable.source")
         if "columns" not in kwargs:
             kwargs["columns"] = list(src.data)
         super().__init__(source=src, **kwargs)

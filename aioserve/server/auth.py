@@ -197,7 +197,9 @@ def auth_middleware(provider: AuthProvider) -> Middleware:
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.match_info.http_exception is not None or _public(request):
+        # A CORS preflight (OPTIONS) never carries credentials and reveals nothing.
+        if (request.match_info.http_exception is not None or request.method == "OPTIONS"
+                or _public(request)):
             return await handler(request)
         user = await provider.user_of(request)
         if user is None:

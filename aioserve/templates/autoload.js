@@ -2,8 +2,8 @@
 // Generated per request (it carries a fresh session token); never cache it.
 (function () {
   "use strict";
-  var config = {{ config|tojson }};
-  var target = document.getElementById(config.elementId);
+  const config = {{ config|tojson }};
+  let target = document.getElementById(config.elementId);
   if (!target) {
     console.error("aioserve: no element with id " + JSON.stringify(config.elementId) +
                   " to show " + config.app + " in");
@@ -11,27 +11,27 @@
   }
   if (target.tagName === "SCRIPT") {
     // Bokeh's server_document() gives its <script> tag the id: the app goes right after it.
-    var box = document.createElement("div");
+    const box = document.createElement("div");
     target.parentNode.insertBefore(box, target.nextSibling);
     target = box;
   }
-  var present = Array.prototype.map.call(
+  const present = Array.prototype.map.call(
     document.querySelectorAll("link[rel=stylesheet]"), function (link) { return link.href; });
   config.css.forEach(function (href) {
     if (present.indexOf(href) !== -1) return;
-    var link = document.createElement("link");
+    const link = document.createElement("link");
     link.rel = "stylesheet";
     link.href = href;
     document.head.appendChild(link);
   });
 
   function showError(text) {
-    var card = document.createElement("div");
+    const card = document.createElement("div");
     card.className = "aio-error-card";
     card.setAttribute("role", "alert");
-    var title = document.createElement("strong");
+    const title = document.createElement("strong");
     title.textContent = "The app " + config.app + " failed to load";
-    var detail = document.createElement("pre");
+    const detail = document.createElement("pre");
     detail.textContent = text;
     card.appendChild(title);
     card.appendChild(detail);
@@ -43,12 +43,12 @@
     showError(config.error);
     return;
   }
-  var loading = document.createElement("div");
+  const loading = document.createElement("div");
   loading.className = "aio-loading";
   loading.textContent = "Loading " + config.app + "\u2026";
   target.replaceChildren(loading);
   import(config.module).then(function (client) {
-    var handle = client.embed({token: config.token, wsUrl: config.wsUrl, element: target});
+    const handle = client.embed({token: config.token, wsUrl: config.wsUrl, element: target});
     (window.aioserveEmbeds = window.aioserveEmbeds || {})[config.elementId] = handle;
   }, function (err) {
     showError("cannot load the aioserve client from " + config.module + ": " + err);

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,11 @@ AiohttpClient = Callable[[web.Application], Awaitable[TestClientT]]
 
 SCRIPT = """\
 import sys
-import helper                       # from the app's own folder
+import handlers_helper              # from the app's own folder
 from aioserve import curdoc
 from aioserve.models import Div
 
-helper.loads += 1
+handlers_helper.loads += 1
 counter = globals().setdefault("counter", 0) + 1   # fresh module: always 1
 curdoc().add_root(Div(name="facts", text=__import__("json").dumps({
     "module": __name__, "file": __file__, "argv": sys.argv, "counter": counter,
@@ -41,10 +41,19 @@ async def facts(c: TestClientT, path: str) -> dict[str, Any]:
         return found
 
 
+@pytest.fixture(autouse=True)
+def forget_app_helpers() -> Iterator[None]:
+    """The apps below import modules from their folders; Python keeps them in
+    sys.modules, so each test takes them out again for the tests that follow."""
+    yield
+    for name in ("handlers_helper", "handlers_shared"):
+        sys.modules.pop(name, None)
+
+
 async def test_script_runs_once_per_session_in_a_fresh_module(
         aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
     (tmp_path / "facts.py").write_text(SCRIPT)
-    (tmp_path / "helper.py").write_text("loads = 0\n")
+    (tmp_path / "handlers_helper.py").write_text("loads = 0\n")
     c = await aiohttp_client(create_app(str(tmp_path / "facts.py"), args=("--flag", "x")))
     first, second = await facts(c, "/facts"), await facts(c, "/facts")
     assert first["module"] != second["module"]
@@ -109,7 +118,7 @@ import json
 from pathlib import Path
 from aioserve import curdoc
 from aioserve.models import Div
-import shared                       # a module next to main.py
+import handlers_shared              # a module next to main.py
 
 with open(Path(__file__).parent / "events.txt", "a") as events:
     events.write("main ran\\n")
@@ -117,7 +126,7 @@ ctx = curdoc().session_context
 curdoc().add_root(Div(name="facts", text=json.dumps({
     "payload_visitor": ctx.token_payload.get("visitor"),
     "payload_path": ctx.token_payload.get("path"),
-    "shared": shared.VALUE})))
+    "shared": handlers_shared.VALUE})))
 """
 
 
@@ -127,7 +136,7 @@ def directory_app(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "main.py").write_text(MAIN)
     (folder / "app_hooks.py").write_text(HOOKS)
-    (folder / "shared.py").write_text("VALUE = 42\n")
+    (folder / "handlers_shared.py").write_text("VALUE = 42\n")
     return folder
 
 

@@ -1,6 +1,12 @@
 """Real-browser fixtures: Debian's Chromium driven by the async playwright API.
 
 Not pytest-playwright: its sync API breaks every async test that runs after it.
+
+One Chromium serves the whole run (launching one costs a second or more); each test
+gets a fresh browser context, so no cookie, storage or route leaks between tests.
+That needs one event loop for the whole folder: every test module here starts with
+`pytestmark = SESSION_LOOP` (checked below), and servers are started with aiohttp's
+`TestServer` in that loop rather than with pytest-aiohttp's function-loop fixtures.
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, async_playwright
-from pytest_aiohttp import AiohttpServer
 
 from aioserve import Config, create_app
 from aioserve.server.keys import STATE, ServerState
@@ -36,6 +42,9 @@ CHROMIUM_ARGS = [
 ]
 # Fail a stuck wait well before pytest-timeout (120 s) kills the whole test.
 DEFAULT_TIMEOUT_MS = 15_000
+CONNECTED = "#aioserve-status[data-state=connected]"
+# Every test module of this folder: `pytestmark = SESSION_LOOP`.
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
 
 HERE = Path(__file__).parent
 
@@ -45,6 +54,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
+            marker = item.get_closest_marker("asyncio")
+            # pytest-asyncio reads the loop scope while collecting, so this hook is too late
+            # to set it; it can only insist.
+            if marker is None or marker.kwargs.get("loop_scope") != "session":
+                raise pytest.UsageError(f"{item.nodeid}: browser test modules need "
+                                        "`pytestmark = SESSION_LOOP` (see conftest.py)")
 
 
 def _require_chromium() -> None:
@@ -56,7 +71,7 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     _require_chromium()
     async with async_playwright() as playwright:
@@ -69,7 +84,7 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context()
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
@@ -81,12 +96,10 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 # ---- serving aioserve apps in-process -------------------------------------------------
 
-CONNECTED = "#aioserve-status[data-state=connected]"
-
 
 @dataclass
 class LiveServer:
-    """An aioserve server on 127.0.0.1 (port 0) in the test's event loop."""
+    """An aioserve server on 127.0.0.1 (port 0) in the tests' event loop."""
 
     app: web.Application
     server: TestServer
@@ -125,27 +138,42 @@ class LiveServer:
         await wait_until(lambda: not any(s.connections for s in sessions))
 
 
-StartServer = Callable[..., Awaitable[LiveServer]]
+@dataclass
+class Servers:
+    """Starts servers for one test and stops them all after it."""
 
+    running: list[TestServer]
 
-@pytest.fixture
-async def live(aiohttp_server: AiohttpServer) -> StartServer:
-    """`server = await live({"/app": make_doc}, unused_session_lifetime_ms=500)`"""
+    async def web(self, app: web.Application) -> TestServer:
+        """Any aiohttp application, on 127.0.0.1 and a free port."""
+        server = TestServer(app, host="127.0.0.1", port=0)
+        await server.start_server()
+        self.running.append(server)
+        return server
 
-    async def start(apps: Any, **options: Any) -> LiveServer:
+    async def __call__(self, apps: Any, **options: Any) -> LiveServer:
+        """`server = await live({"/app": make_doc}, unused_session_lifetime_ms=500)`"""
         options = {"port": 0, "address": "127.0.0.1", **options}
         app = create_app(apps, Config(**options))
-        server = await aiohttp_server(app, host="127.0.0.1", port=0)
-        return LiveServer(app, server)
+        return LiveServer(app, await self.web(app))
 
-    return start
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def live() -> AsyncIterator[Servers]:
+    servers = Servers([])
+    try:
+        yield servers
+    finally:
+        for server in reversed(servers.running):
+            await server.close()
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0) -> None:
     """Poll a Python-side condition (a callback ran, a session was reaped)."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
+        if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout_s} s")
         await asyncio.sleep(0.02)
 

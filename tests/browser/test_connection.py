@@ -7,11 +7,14 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from aioserve import Document
 from aioserve.models import Button, Column, Div, Slider
 from aioserve.server.lifecycle import reap
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 STATUS = "#aioserve-status"
 # Sessions are unused after 1 ms, but the reaper runs only when the test calls it (the

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, WebSocket, expect
 
 from aioserve import Document
 from aioserve.models import Button, Chart, Column, ColumnDataSource, DataTable, Div
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 CITIES = {"city": ["Oslo", "Lima", "Cairo", "Perth"], "temp": [4, 19, 28, 22]}
 

@@ -1,12 +1,15 @@
-"""The browser fixtures work beside aiohttp_server, in auto asyncio mode, under -W error."""
+"""The browser fixtures work beside an aiohttp server in the same loop, under -W error."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from aiohttp import web
 from playwright.async_api import Page, expect
-from pytest_aiohttp import AiohttpServer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 CLICKS = web.AppKey("clicks", list[int])
 
@@ -33,14 +36,12 @@ async def clicked(request: web.Request) -> web.Response:
     return web.Response(text=f"clicked {len(clicks)} time(s)")
 
 
-async def test_click_changes_text(
-    aiohttp_server: AiohttpServer, page: Page, artifacts_dir: Path
-) -> None:
+async def test_click_changes_text(live: Any, page: Page, artifacts_dir: Path) -> None:
     app = web.Application()
     app[CLICKS] = []
     app.router.add_get("/", index)
     app.router.add_post("/clicked", clicked)
-    server = await aiohttp_server(app, port=0)
+    server = await live.web(app)
     assert server.port != 0
 
     await page.goto(str(server.make_url("/")))

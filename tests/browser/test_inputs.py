@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, expect
 
 from aioserve import Document
@@ -24,6 +25,8 @@ from aioserve.models import (
     TextInput,
     Toggle,
 )
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 Seen = dict[str, list[Any]]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from aioserve import Document
 from aioserve.models import Button, Column, Div, Slider
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 
 def clicker(calls: list[str]) -> Any:

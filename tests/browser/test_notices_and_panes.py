@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, expect
 
 from aioserve import Document
 from aioserve.models import Button, Column, Div, Pane
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
 
 def failing_app(doc: Document) -> None:

@@ -98,21 +98,25 @@ http {{
         ssl_certificate_key key.pem;
 
         proxy_http_version 1.1;
-        proxy_set_header Host $http_host;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
         # A draining instance answers 503: try another one.
         proxy_next_upstream error timeout http_503;
 
         location ~ ^{prefix}/(.+/)?ws$ {{
             proxy_pass http://aioserve_sessions;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_read_timeout 1h;
         }}
         location {prefix}/ {{
             proxy_pass http://aioserve_pages;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
         }}
     }}
 }}
@@ -184,10 +188,12 @@ def cluster(cli_server: Callable[..., Any], tmp_path: Path) -> Iterator[Cluster]
     http_port, https_port = free_port(), free_port()
     ipv6 = has_ipv6_loopback()
     origins = [f"127.0.0.1:{http_port}", f"127.0.0.1:{https_port}", f"[::1]:{http_port}"]
-    instances = [
+    instances = [  # started together, then waited for
         cli_server("app.py", "--lazy-sessions", "--use-xheaders", "--prefix", PREFIX,
-                   "--metrics", *(f"--allow-websocket-origin={o}" for o in origins))
+                   "--metrics", *(f"--allow-websocket-origin={o}" for o in origins), apps=0)
         for _ in range(2)]
+    for instance in instances:
+        instance.wait_for(r"aioserve app running at: ", timeout=20)
     ports = [urlsplit(i.app_urls[0]).port for i in instances]
 
     folder = tmp_path / "nginx"
@@ -321,9 +327,17 @@ async def test_the_app_sees_the_client_address_and_scheme(cluster: Cluster) -> N
         assert info["real_ip"] == "::1"
         assert info["forwarded_for"] == "::1"
         await plain.close()
-    # The access log of the instance that served the page names the client, not nginx.
-    logs = "".join(i.output() for i in cluster.instances)
-    assert re.search(rf"200 GET {PREFIX}/app \(::1\)", logs), logs
+    # The access lines name the client, not nginx: the page's, and the websocket's
+    # (written when it closes) on the session's owner.
+    deadline = time.monotonic() + 10
+    while True:
+        logs = "".join(i.output() for i in cluster.instances)
+        page_line = re.search(rf"200 GET {PREFIX}/app \(::1\)", logs)
+        ws_line = re.search(rf"101 GET {PREFIX}/app/ws\?session={plain.id} \(::1\)", logs)
+        if page_line and ws_line:
+            break
+        assert time.monotonic() < deadline, logs
+        await asyncio.sleep(0.05)
 
 
 async def test_a_drained_instance_sends_its_clients_to_the_other(cluster: Cluster) -> None:

@@ -114,16 +114,14 @@ async def test_two_instances_in_one_process_keep_to_themselves() -> None:
 async def test_stopping_one_server_leaves_another_running() -> None:
     async with start_server(echo_app) as other, start_server(echo_app) as doomed:
         keep = await other.open_session()
-        gone = await doomed.open_session()
-        await doomed.close()
-        with pytest.raises(SessionClosed):
-            await gone.client.wait_for(lambda doc: False, timeout=5)
-        assert gone.client.closed is not None and gone.client.closed.code == 1001
+        async with await ClientSession.open(doomed.url + "/") as gone:
+            await doomed.close()
+            with pytest.raises(SessionClosed) as closed:
+                await gone.wait_for(lambda doc: False, timeout=5)
+            assert closed.value.code == 1001
         await keep.set(keep.find(name="n"), value=2)
         await keep.settled()
         assert keep.find(name="shown").text == "2"
-        await keep.close()
-        await gone.close()
 
 
 async def test_background_tasks_live_and_die_with_the_parent_app() -> None:

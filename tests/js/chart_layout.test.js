@@ -6,6 +6,21 @@ import {PALETTE, computeLayout, describeChart, hoverOrder, nearest, seriesOf} fr
 const size = {width: 600, height: 300};
 
 describe("computeLayout", () => {
+  it("pins the y axis to y_min and y_max, fitting the other end to the data", () => {
+    const data = {t: [0, 1, 2], v: [12, 47, 33]};
+    const both = computeLayout({x: "t", y_min: 0, y_max: 100, series: [{y: "v"}]}, data, size);
+    assert.deepEqual(both.yDomain, [0, 100]);
+    assert.equal(both.yTicks[0].value, 0);
+    assert.equal(both.yTicks.at(-1).value, 100);
+    const low = computeLayout({x: "t", y_min: 0, series: [{y: "v"}]}, data, size);
+    assert.equal(low.yDomain[0], 0);
+    assert.ok(low.yDomain[1] >= 47 && low.yDomain[1] <= 60);
+    assert.ok(low.yTicks.every((t) => t.value >= 0 && t.value <= low.yDomain[1]));
+    const clipped = computeLayout({x: "t", y_max: 20, series: [{y: "v"}]}, data, size);
+    assert.equal(clipped.yDomain[1], 20);
+    assert.ok(clipped.yDomain[0] < 20);
+  });
+
   it("maps the data range onto the plot area", () => {
     const props = {x: "t", series: [{y: "v", kind: "line"}]};
     const layout = computeLayout(props, {t: [0, 5, 10], v: [0, 5, 9]}, size);

@@ -126,7 +126,7 @@ async def test_without_a_user_only_public_routes_answer(start, auth_file, app_di
     assert client_js is not None
 
     for path in ("/app", "/app/", "/app?x=1", "/", "/app/metadata", "/app/static/data.txt",
-                 "/app/theme.css", "/other"):
+                 "/app/theme.css", "/other", "/app/autoload.js?aioserve-autoload-element=x"):
         refused = await served.page(path)
         assert refused.status == 302, path
         location = urlsplit(refused.headers["Location"])
@@ -144,6 +144,9 @@ async def test_without_a_user_only_public_routes_answer(start, auth_file, app_di
     assert (login.status, login.text) == (200, "login page at /login")
     assert (await served.page("/logout")).text == "logged out"
     assert (await served.page("/nowhere")).status == 404
+    async with served.http.options(served.url("/app/autoload.js"),
+                                   headers={"Origin": "https://embedder.example"}) as preflight:
+        assert preflight.status == 204  # a CORS preflight carries no credentials
 
     assert (await served.page("/app/static/data.txt", headers=alice)).text == "app data"
     assert (await served.page("/app/metadata", headers=alice)).status == 200

@@ -77,10 +77,10 @@ def _set(role: str, value_json: str, attr: str = "value") -> Any:
     return build
 
 
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 _json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text
 _json = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=4)
-                     | st.dictionaries(_text, inner, max_size=4), max_leaves=12)
+                     | st.dictionaries(_text, inner, max_size=4), max_leaves=4)
 
 valid = st.one_of(
     st.integers(0, 10).map(lambda v: Spec(_set("slider", json.dumps(v)), ("slider", "value", v))),

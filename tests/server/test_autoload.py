@@ -33,7 +33,7 @@ def broken(doc: Document) -> None:
 
 
 def script_config(text: str) -> dict[str, Any]:
-    match = re.search(r"var config = (\{.*\});", text)
+    match = re.search(r"const config = (\{.*\});", text)
     assert match, text[:500]
     config: dict[str, Any] = json.loads(match.group(1))
     return config

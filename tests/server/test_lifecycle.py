@@ -85,8 +85,8 @@ async def sessions(c: TestClientT) -> int:
     return count
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5) -> None:
+    deadline = time.monotonic() + within
     while not await check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)

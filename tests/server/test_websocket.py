@@ -66,8 +66,8 @@ async def page(c: TestClientT, path: str = "/app") -> tuple[str, str]:
     return token.group(1), ws_path.group(1)
 
 
-async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5) -> dict[str, Any]:
-    frame = await asyncio.wait_for(ws.receive(), timeout)
+async def receive(ws: aiohttp.ClientWebSocketResponse, within: float = 5) -> dict[str, Any]:
+    frame = await asyncio.wait_for(ws.receive(), within)
     assert frame.type is WSMsgType.TEXT, (frame.type, frame.data, frame.extra)
     message: dict[str, Any] = json.loads(frame.data)
     return message
@@ -92,7 +92,8 @@ async def pulled(c: TestClientT) -> tuple[aiohttp.ClientWebSocketResponse, dict[
 
 
 def model_id(doc_message: dict[str, Any], name: str) -> str:
-    (found,) = [i for i, m in doc_message["doc"]["models"].items() if m["props"].get("name") == name]
+    models = doc_message["doc"]["models"]
+    (found,) = [i for i, m in models.items() if m["props"].get("name") == name]
     return found
 
 
@@ -177,6 +178,22 @@ async def test_lazy_sessions_build_the_session_on_the_websocket(client: Client) 
     finally:
         await one.close()
         await two.close()
+
+
+async def test_lazy_session_whose_app_raises_closes_with_4011(client: Client) -> None:
+    def broken(doc: Document) -> None:
+        raise RuntimeError("no document today")
+
+    c = await client({"/broken": broken, "/app": controls}, lazy_sessions=True)
+    token, ws_path = await page(c, "/broken")  # the page cannot know yet: it only mints
+    async with c.session.ws_connect(c.make_url(ws_path), protocols=("aioserve", token)) as ws:
+        frame = await asyncio.wait_for(ws.receive(), 5)
+        assert frame.type is WSMsgType.CLOSE
+        assert ws.close_code == 4011
+        assert "no document today" in (frame.extra or "")
+    assert (await (await c.get("/_aioserve/ready")).json())["sessions"] == 0
+    async with await ClientSession.open(str(c.make_url("/app")), http=c.session) as session:
+        assert session.document.title == "Controls"  # the other app goes on
 
 
 # ---- protocol errors

@@ -59,8 +59,19 @@ export function computeLayout(props, data, {width, height}) {
   let yRange = extent(series.flatMap((s) => s.ys.slice(0, n)));
   if (!yRange) yRange = [0, 1];
   if (bars.length) yRange = [Math.min(0, yRange[0]), Math.max(0, yRange[1])];
+  // y_min / y_max pin an end of the axis; the other end still fits the data.
+  const pinLo = isNum(props.y_min) ? props.y_min : null;
+  const pinHi = isNum(props.y_max) ? props.y_max : null;
+  if (pinLo !== null) yRange[0] = pinLo;
+  if (pinHi !== null) yRange[1] = pinHi;
+  if (yRange[0] >= yRange[1]) yRange = pinHi === null ? [yRange[0], yRange[0] + 1] : [yRange[1] - 1, yRange[1]];
   const yCount = Math.max(2, Math.round(height / 60));
   const yTicks = linearTicks(yRange[0], yRange[1], yCount);
+  if (pinLo !== null || pinHi !== null) {
+    if (pinLo !== null) yTicks.lo = yRange[0];
+    if (pinHi !== null) yTicks.hi = yRange[1];
+    yTicks.ticks = yTicks.ticks.filter((t) => t >= yTicks.lo - 1e-9 && t <= yTicks.hi + 1e-9);
+  }
   const yLabels = yTicks.ticks.map((t) => formatTick(t, yTicks.step));
 
   const longest = Math.max(1, ...yLabels.map((l) => l.length));

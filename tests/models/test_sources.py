@@ -1,0 +1,161 @@
+"""ColumnDataSource: stream, patch and rollover, checked before anything changes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from aioserve import Document
+from aioserve.models import Column, ColumnDataSource, DataTable
+
+
+class Recorder:
+    """A document listener that keeps each batch of events."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[dict[str, Any]]] = []
+
+    def document_changed(self, events: list[tuple[dict[str, Any], object]]) -> None:
+        self.batches.append([event for event, _ in events])
+
+    def callback_failed(self, exc: BaseException, callback: Any) -> None:
+        raise AssertionError(f"callback failed: {exc!r}")
+
+
+async def live_source(data: dict[str, list[Any]]) -> tuple[ColumnDataSource, Recorder]:
+    source = ColumnDataSource(data=data)
+    doc = Document()
+    doc.add_root(Column(DataTable(source=source)))
+    recorder = Recorder()
+    doc._go_live(recorder, asyncio.get_running_loop())
+    return source, recorder
+
+
+async def settle() -> None:
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+
+
+async def test_stream_sends_only_the_new_rows() -> None:
+    source, recorder = await live_source({"x": [1, 2], "y": [10, 20]})
+    source.stream({"x": [3], "y": [30]})
+    await settle()
+    assert source.data == {"x": [1, 2, 3], "y": [10, 20, 30]}
+    assert recorder.batches == [[{"kind": "stream", "model": source.id,
+                                  "data": {"x": [3], "y": [30]}, "rollover": None}]]
+
+
+async def test_rollover_keeps_the_last_rows_here_and_in_the_message() -> None:
+    source, recorder = await live_source({"x": [1, 2, 3], "y": [1, 2, 3]})
+    source.stream({"x": [4, 5], "y": [4, 5]}, rollover=3)
+    await settle()
+    assert source.data == {"x": [3, 4, 5], "y": [3, 4, 5]}
+    assert source.length == 3
+    assert recorder.batches[0][0]["rollover"] == 3
+    source.stream({"x": range(10, 20), "y": [0] * 10}, rollover=2)  # more than the rollover
+    assert source.data == {"x": [18, 19], "y": [0, 0]}
+
+
+async def test_patch_sends_only_the_replaced_cells() -> None:
+    source, recorder = await live_source({"x": [0, 1, 2, 3], "y": [0.0, 1.0, 2.0, 3.0]})
+    source.patch({"y": [(0, -1.5), (slice(2, 4), [20, 30])], "x": [(1, 100)]})
+    await settle()
+    assert source.data == {"x": [0, 100, 2, 3], "y": [-1.5, 1.0, 20, 30]}
+    assert recorder.batches == [[{"kind": "patch", "model": source.id, "patches": {
+        "y": [[0, -1.5], [2, 20], [3, 30]], "x": [[1, 100]]}}]]
+
+
+async def test_stream_and_patch_in_one_turn_go_out_together_in_order() -> None:
+    source, recorder = await live_source({"x": [1]})
+    source.stream({"x": [2]})
+    source.patch({"x": [(0, 5)]})
+    source.stream({"x": [3]}, rollover=2)
+    await settle()
+    assert [e["kind"] for e in recorder.batches[0]] == ["stream", "patch", "stream"]
+    assert len(recorder.batches) == 1
+    assert source.data == {"x": [2, 3]}
+
+
+BAD_STREAMS: list[tuple[dict[str, Any], Any, type[Exception], str]] = [
+    ({"x": [1]}, None, ValueError, "columns ['x'] differ from the source's ['x', 'y']"),
+    ({"x": [1], "y": [2], "z": [3]}, None, ValueError, "differ"),
+    ({"x": [1, 2], "y": [3]}, None, ValueError, "equal lengths (x=2, y=1)"),
+    ({"x": 1, "y": 2}, None, TypeError, "column 'x' must be a list"),
+    ({"x": [1], "y": [2]}, 0, ValueError, "rollover must be a positive int, got 0"),
+    ({"x": [1], "y": [2]}, -3, ValueError, "rollover must be a positive int"),
+    ({"x": [1], "y": [2]}, 2.5, ValueError, "rollover must be a positive int, got 2.5"),
+    ({"x": [1], "y": [2]}, True, ValueError, "rollover must be a positive int"),
+    ({"x": [object()], "y": [2]}, None, TypeError, "cannot send a object value"),
+]
+
+
+@pytest.mark.parametrize(("rows", "rollover", "error", "words"), BAD_STREAMS)
+async def test_a_refused_stream_changes_nothing(rows: dict[str, Any], rollover: Any,
+                                                error: type[Exception], words: str) -> None:
+    source, recorder = await live_source({"x": [0], "y": [0]})
+    with pytest.raises(error) as caught:
+        source.stream(rows, rollover=rollover)
+    assert words in str(caught.value)
+    await settle()
+    assert source.data == {"x": [0], "y": [0]}
+    assert recorder.batches == []
+
+
+BAD_PATCHES: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"z": [(0, 1)]}, ValueError, "no column 'z'"),
+    ({"x": [(5, 1)]}, ValueError, "index 5 out of range for column 'x'"),
+    ({"x": [(-1, 1)]}, ValueError, "index -1 out of range"),
+    ({"x": [(True, 1)]}, ValueError, "index True out of range"),
+    ({"x": [("0", 1)]}, ValueError, "index '0' out of range"),
+    ({"x": [(slice(0, 2), [1])]}, ValueError, "1 values for 2 cells"),
+    ({"x": [(slice(0, 2), 7)]}, TypeError, "must be a list"),
+    ({"x": [(0, 1)], "y": [(9, 1)]}, ValueError, "index 9 out of range for column 'y'"),
+    ({"x": [(0, object())]}, TypeError, "cannot send"),
+]
+
+
+@pytest.mark.parametrize(("patches", "error", "words"), BAD_PATCHES)
+async def test_a_refused_patch_changes_nothing(patches: dict[str, Any],
+                                               error: type[Exception], words: str) -> None:
+    source, recorder = await live_source({"x": [0, 1, 2], "y": [0, 1, 2]})
+    with pytest.raises(error, match=None) as caught:
+        source.patch(patches)
+    assert words in str(caught.value)
+    await settle()
+    assert source.data == {"x": [0, 1, 2], "y": [0, 1, 2]}
+    assert recorder.batches == []
+
+
+async def test_stream_and_patch_from_another_thread_are_refused_before_any_change() -> None:
+    source, _ = await live_source({"x": [0]})
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        for call in (lambda: source.stream({"x": [1]}), lambda: source.patch({"x": [(0, 9)]})):
+            try:
+                call()
+            except RuntimeError as exc:
+                errors.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert len(errors) == 2 and "add_next_tick_callback" in str(errors[0])
+    assert source.data == {"x": [0]}
+
+
+def test_a_source_not_in_a_document_streams_quietly() -> None:
+    source = ColumnDataSource(data={"x": []})
+    source.stream({"x": [1, 2, 3]}, rollover=2)
+    source.patch({"x": [(0, 7)]})
+    assert source.data == {"x": [7, 3]}
+
+
+def test_replacing_data_is_a_set_of_the_whole_property() -> None:
+    source = ColumnDataSource(data={"x": [1]})
+    source.data = {"x": [1, 2], "label": ["a", "b"]}
+    assert source.length == 2
+    assert ColumnDataSource().length == 0
