@@ -42,7 +42,9 @@ nginx:
 serve: install
 	$(BIN)/aioserve serve $(EXAMPLE_APPS) $(SERVE_ARGS)
 
+# The browser client's pure modules run under node's own test runner first.
 test: install browser nginx
+	node --test tests/js/
 	AIOSERVE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Dev CA, server certificate and password-protected key (password: $AIOSERVE_SSL_PASSWORD,

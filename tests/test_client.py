@@ -54,7 +54,7 @@ CHILD = textwrap.dedent("""
     from aioserve.client import ClientSession
 
     async def main(url, session_id, expected):
-        async with await ClientSession.open(url, session_id=session_id) as session:
+        async with ClientSession.open(url, session_id=session_id) as session:
             print("joined", flush=True)
             await session.click(session.document.find(name="add"))
             await session.wait_for(
@@ -80,7 +80,7 @@ def url_of(server: CliServer, name: str) -> str:
 
 
 async def test_pulls_the_document(server: CliServer) -> None:
-    async with await ClientSession.open(url_of(server, "shared")) as session:
+    async with await ClientSession.open(url_of(server, "shared")) as session:  # also fine
         doc = session.document
         assert doc.title == "Shared"
         assert session.seq == 1  # the document as first built
@@ -92,7 +92,7 @@ async def test_pulls_the_document(server: CliServer) -> None:
 
 
 async def test_changes_models_and_receives_the_callbacks_patches(server: CliServer) -> None:
-    async with await ClientSession.open(url_of(server, "shared")) as session:
+    async with ClientSession.open(url_of(server, "shared")) as session:
         seen: list[list[dict[str, Any]]] = []
         session.on_patch(seen.append)
         size = session.document.find(name="size")
@@ -106,7 +106,7 @@ async def test_changes_models_and_receives_the_callbacks_patches(server: CliServ
 
 
 async def test_stream_patches_apply_with_rollover(server: CliServer) -> None:
-    async with await ClientSession.open(url_of(server, "shared")) as session:
+    async with ClientSession.open(url_of(server, "shared")) as session:
         for _ in range(4):
             await session.click(session.document.find(name="grow"))
         await session.wait_for(lambda doc: doc.find(name="rows").data["n"][-1] == 4)
@@ -116,7 +116,7 @@ async def test_stream_patches_apply_with_rollover(server: CliServer) -> None:
 
 
 async def test_refused_changes_raise_and_change_nothing(server: CliServer) -> None:
-    async with await ClientSession.open(url_of(server, "shared")) as session:
+    async with ClientSession.open(url_of(server, "shared")) as session:
         label = session.document.find(name="label")
         with pytest.raises(ClientError) as refused:
             await session.set(label, "text", "forged")
@@ -126,7 +126,7 @@ async def test_refused_changes_raise_and_change_nothing(server: CliServer) -> No
                                 "value": 1})
         assert unknown.value.code == "unknown_model"
         await session.wait_quiet(0.1)
-        async with await ClientSession.open(url_of(server, "shared"),
+        async with ClientSession.open(url_of(server, "shared"),
                                             session_id=session.id) as again:
             assert again.document.find(name="label").text == "size 1"
 
@@ -150,7 +150,7 @@ async def test_processes_sharing_a_named_session_see_each_others_changes(
         server: CliServer) -> None:
     url = url_of(server, "shared")
     children = 3
-    async with await ClientSession.open(url, session_id="team-room") as watcher:
+    async with ClientSession.open(url, session_id="team-room") as watcher:
         await watcher.set(watcher.document.find(name="note"), "value", "from the parent")
         procs = [await asyncio.create_subprocess_exec(
             sys.executable, "-c", CHILD, url, "team-room", str(children),

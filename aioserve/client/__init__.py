@@ -1,6 +1,6 @@
 """Connect to a session of a running aioserve server from Python (as `bokeh.client`).
 
-    async with await ClientSession.open("http://localhost:5006/sliders") as session:
+    async with ClientSession.open("http://localhost:5006/sliders") as session:
         slider = session.document.find(type="Slider")
         await session.set(slider, "value", 2.5)
         await session.wait_for(lambda doc: doc.find(name="label").text == "frequency 2.5")

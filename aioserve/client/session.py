@@ -10,9 +10,9 @@ import base64
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from html import unescape
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
@@ -49,6 +49,32 @@ class PageError(Exception):
         self.message = message
 
 
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+T = TypeVar("T", bound=_Closable)
+
+
+class Opening(Generic[T]):
+    """`await opening` gives the opened object; `async with opening as x` closes it too."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, T]) -> None:
+        self._coroutine = coroutine
+        self._opened: T | None = None
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._coroutine.__await__()
+
+    async def __aenter__(self) -> T:
+        self._opened = await self._coroutine
+        return self._opened
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._opened is not None:
+            await self._opened.close()
+
+
 class ClientSession:
     """One websocket connection to one session."""
 
@@ -79,11 +105,22 @@ class ClientSession:
         self._patch_listeners.append(callback)
 
     @classmethod
-    async def open(cls, url: str, *, session_id: str | None = None,
-                   http: aiohttp.ClientSession | None = None, origin: str | None = None,
-                   headers: dict[str, str] | None = None, timeout: float = 30,
-                   **ws_options: Any) -> ClientSession:
-        """Load the app page at `url`, then open and sync its websocket."""
+    def open(cls, url: str, *, session_id: str | None = None,
+             http: aiohttp.ClientSession | None = None, origin: str | None = None,
+             headers: dict[str, str] | None = None, timeout: float = 30,
+             **ws_options: Any) -> Opening[ClientSession]:
+        """Load the app page at `url`, then open and sync its websocket.
+
+        `session = await ClientSession.open(url)`, or `async with
+        ClientSession.open(url) as session:` to close it at the end too.
+        """
+        return Opening(cls._open(url, session_id=session_id, http=http, origin=origin,
+                                 headers=headers, timeout=timeout, **ws_options))
+
+    @classmethod
+    async def _open(cls, url: str, *, session_id: str | None, http: aiohttp.ClientSession | None,
+                    origin: str | None, headers: dict[str, str] | None, timeout: float,
+                    **ws_options: Any) -> ClientSession:
         owns = http is None
         # unsafe=True: keep cookies (a login, XSRF) from servers addressed by IP, as 127.0.0.1.
         http = http or aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))

@@ -80,8 +80,10 @@ class Model:
         self._values: dict[str, Any] = dict(self.__initial_values__)
         for name, prop in self.__fresh_values__:
             self._values[name] = prop.initial()
-        self._change_callbacks: dict[str, list[ChangeCallback]] = {}
-        self._event_callbacks: dict[str, list[EventCallback]] = {}
+        # Made on first use: most models of a session never get a callback, and
+        # every container a session keeps is one more for the garbage collector.
+        self._change_callbacks: dict[str, list[ChangeCallback]] | None = None
+        self._event_callbacks: dict[str, list[EventCallback]] | None = None
         for key, value in kwargs.items():
             if key not in self.__properties__:
                 raise TypeError(f"{type(self).__name__} has no property {key!r}")
@@ -112,17 +114,22 @@ class Model:
             raise TypeError("on_change takes one or more property names, then a callback")
         for attr in attrs:
             self._check_attr(attr)
+        if self._change_callbacks is None:
+            self._change_callbacks = {}
+        for attr in attrs:
             self._change_callbacks.setdefault(attr, []).append(callback)
 
     def remove_on_change(self, attr: str, callback: ChangeCallback) -> None:
         self._check_attr(attr)
-        self._change_callbacks.get(attr, []).remove(callback)
+        self.change_callbacks(attr).remove(callback)
 
     def on_event(self, event: str, callback: EventCallback) -> None:
         """Run `callback(event)` (or `callback()`) when the user triggers `event`."""
         if event not in self.__events__:
             raise ValueError(f"{type(self).__name__} has no event {event!r}"
                              f" (it has: {', '.join(self.__events__) or 'none'})")
+        if self._event_callbacks is None:
+            self._event_callbacks = {}
         self._event_callbacks.setdefault(event, []).append(callback)
 
     def _check_attr(self, attr: str) -> None:
@@ -141,10 +148,12 @@ class Model:
         return {"type": type(self).__name__, "props": props}
 
     def event_callbacks(self, event: str) -> list[EventCallback]:
-        return self._event_callbacks.get(event, [])
+        callbacks = self._event_callbacks
+        return callbacks.get(event, []) if callbacks is not None else []
 
     def change_callbacks(self, attr: str) -> list[ChangeCallback]:
-        return self._change_callbacks.get(attr, [])
+        callbacks = self._change_callbacks
+        return callbacks.get(attr, []) if callbacks is not None else []
 
 
 def call_event_callback(callback: EventCallback, event: Event) -> Any:

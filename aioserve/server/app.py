@@ -29,6 +29,7 @@ from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.metrics import ServerMetrics, metrics_context, metrics_page
 from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
+from aioserve.server.tls import ssl_context
 
 AppLike = str | os.PathLike[str] | Application | Callable[[Document], Any]
 Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
@@ -49,7 +50,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
     except ValueError as exc:
         raise ConfigError(f"--allow-websocket-origin: {exc}") from None
-    _check_cookie_secret(config)
+    check_security_options(config)
     auth = load_auth_module(config.auth_module) if config.auth_module else None
     state = ServerState(config=config, apps=served, origins=origins, auth=auth)
     app = web.Application(middlewares=server_middlewares(config, auth),
@@ -81,7 +82,10 @@ def _add_operations(app: web.Application, state: ServerState) -> None:
         dev.install(app, state)
 
 
-def _check_cookie_secret(config: Config) -> None:
+def check_security_options(config: Config) -> None:
+    """What the Config alone cannot check: the TLS files and key, the cookie secret.
+    (`--num-procs` calls this in the parent, so N workers do not each fail.)"""
+    ssl_context(config)
     # The secret is the key of the login cookies: a guessable one lets anyone forge a login.
     if config.cookie_secret is not None and (
             len(config.cookie_secret.encode()) < MIN_COOKIE_SECRET_BYTES):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 if TYPE_CHECKING:
     from aioserve.config import Config
     from aioserve.security.origins import OriginPattern
+    from aioserve.server.auth import AuthProvider
     from aioserve.server.metrics import ServerMetrics
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
@@ -24,7 +25,7 @@ class ServerState:
     origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
     connections: set[Connection] = field(default_factory=set)
     draining: bool = False
-    auth: Any = None  # aioserve.server.auth.AuthProvider when --auth-module is given
+    auth: AuthProvider | None = None  # from --auth-module
     metrics: ServerMetrics | None = None  # with --metrics
 
     def session_count(self) -> int:

@@ -193,6 +193,10 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
+        except Exception:  # a model's own check broke: refuse the message, keep the socket
+            log.exception("Error handling a message of session %s", session.id)
+            connection.send(_error(msg_id, "internal_error", "the server failed to handle "
+                                   "this message"))
         else:
             connection.send(dumps({"type": "ok", "reply_to": msg_id}))
         finally:

@@ -41,9 +41,13 @@ def run_workers(apps: Any, config: Config) -> None:
         raise AioserveError("--num-procs is not supported on Windows")
     if config.unix_socket:
         raise AioserveError("--num-procs cannot be combined with --unix-socket")
-    from aioserve.server.tls import ssl_context
+    from aioserve.server.app import check_security_options
+    from aioserve.server.auth import load_auth_module
 
-    ssl_context(config)  # a bad certificate or key: one message here, not N dying workers
+    # A bad key, secret or auth module: one message here, not N workers dying at start.
+    check_security_options(config)
+    if config.auth_module:
+        load_auth_module(config.auth_module)
     sock = bind_socket(config)
     port = sock.getsockname()[1]
     scheme = "https" if config.ssl_certfile else "http"

@@ -2,7 +2,7 @@
 // escaped; the only tags in the output are the ones made here, and links keep
 // http(s) and relative targets only. Supports headings, paragraphs, hard breaks,
 // emphasis, strikethrough, inline code, fenced and indented code, links,
-// autolinks, nested lists, block quotes and rules.
+// autolinks, nested lists, block quotes, rules and (GitHub's) pipe tables.
 
 const ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
 
@@ -24,6 +24,44 @@ const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const QUOTE = /^ {0,3}> ?/;
 const ITEM = /^( {0,12})([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)/;
+const TABLE_DELIMITER = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
+
+/** The cells of a table row: split on pipes that are not escaped. */
+function tableCells(line) {
+  let row = line.trim();
+  if (row.startsWith("|")) row = row.slice(1);
+  if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
+  return row.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, "|"));
+}
+
+/** A header row, then a delimiter row with a pipe and as many cells. */
+function tableAt(lines, i) {
+  const delimiter = lines[i + 1];
+  if (!lines[i].includes("|") || delimiter === undefined || !delimiter.includes("|") ||
+    !TABLE_DELIMITER.test(delimiter)) return null;
+  const head = tableCells(lines[i]);
+  const aligns = tableCells(delimiter).map((cell) =>
+    cell.startsWith(":") && cell.endsWith(":") ? "center" : cell.endsWith(":") ? "right" :
+      cell.startsWith(":") ? "left" : null);
+  return head.length === aligns.length ? {head, aligns} : null;
+}
+
+function renderTable(lines, i, out, {head, aligns}) {
+  const cell = (tag, text, n) => {
+    const align = aligns[n] ? ` style="text-align: ${aligns[n]}"` : "";
+    return `<${tag}${align}>${renderInline(text ?? "")}</${tag}>`;
+  };
+  const rows = [];
+  i += 2;
+  while (i < lines.length && !isBlank(lines[i]) && !startsBlock(lines[i])) {
+    const cells = tableCells(lines[i]);
+    rows.push(`<tr>${aligns.map((_, n) => cell("td", cells[n], n)).join("")}</tr>`);
+    i += 1;
+  }
+  out.push(`<table>\n<thead>\n<tr>${head.map((text, n) => cell("th", text, n)).join("")}</tr>\n</thead>` +
+    (rows.length ? `\n<tbody>\n${rows.join("\n")}\n</tbody>` : "") + "\n</table>");
+  return i;
+}
 
 function startsBlock(line) {
   return FENCE.test(line) || HEADING.test(line) || RULE.test(line) || QUOTE.test(line) ||
@@ -74,6 +112,8 @@ function renderBlocks(lines) {
       out.push(`<blockquote>\n${renderBlocks(body).join("\n")}\n</blockquote>`);
     } else if (ITEM.test(line)) {
       i = renderList(lines, i, out);
+    } else if ((m = tableAt(lines, i))) {
+      i = renderTable(lines, i, out, m);
     } else if (indentOf(line) >= 4) {
       const body = [];
       while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i]) >= 4)) {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from aioserve.client.session import Opening
 from aioserve.config import Config
 from aioserve.server.app import Apps, create_app
 from aioserve.server.keys import STATE, ServerState
@@ -14,9 +15,6 @@ from aioserve.sessions.session import ServerSession
 
 if TYPE_CHECKING:
     from aioserve.testing.session import AppSession
-
-T = TypeVar("T")
-
 
 class AppServer:
     """Serves `create_app(apps, config, **options)` (or any aiohttp application that
@@ -98,7 +96,7 @@ class AppServer:
     def open_session(self, path: str | None = None, *, session_id: str | None = None,
                      query: Mapping[str, str] | None = None,
                      headers: Mapping[str, str] | None = None, timeout: float = 10,
-                     raise_callback_errors: bool = True) -> _Opening[AppSession]:
+                     raise_callback_errors: bool = True) -> Opening[AppSession]:
         """Load the page at `path` and open its websocket, as a browser tab would.
 
         `session_id` names a shared session (unsigned mode); `query` becomes the
@@ -114,7 +112,7 @@ class AppServer:
             self._sessions.append(session)
             return session
 
-        return _Opening(opening())
+        return Opening(opening())
 
     async def __aenter__(self) -> AppServer:
         return self
@@ -123,27 +121,8 @@ class AppServer:
         await self.close()
 
 
-class _Opening(Generic[T]):
-    """`await opening` gives the object; `async with opening as x` also closes it."""
-
-    def __init__(self, coroutine: Any) -> None:
-        self._coroutine = coroutine
-        self._opened: Any = None
-
-    def __await__(self) -> Generator[Any, None, T]:
-        result: T = yield from self._coroutine.__await__()
-        return result
-
-    async def __aenter__(self) -> T:
-        self._opened = await self._coroutine
-        return self._opened  # type: ignore[no-any-return]
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._opened.close()
-
-
 def start_server(apps: Apps | web.Application = None, config: Config | None = None,
-                 **options: Any) -> _Opening[AppServer]:
+                 **options: Any) -> Opening[AppServer]:
     """Start a server of `apps` (whatever `create_app` takes, or a built aiohttp
     application) on 127.0.0.1 and a free port:
 
@@ -151,7 +130,7 @@ def start_server(apps: Apps | web.Application = None, config: Config | None = No
             async with server.open_session("/a") as tab:
                 ...
     """
-    return _Opening(AppServer(apps, config, **options).start())
+    return Opening(AppServer(apps, config, **options).start())
 
 
 def _apps(app: web.Application) -> Iterator[web.Application]:

@@ -13,13 +13,14 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from aioserve.client import ClientDocument, ClientModel, ClientSession
+from aioserve.client.session import Opening
 from aioserve.config import Config
 from aioserve.document.document import Document
 from aioserve.document.model import Model
 from aioserve.server.app import Apps
 from aioserve.sessions.session import ServerSession
 from aioserve.testing.page_text import page_text
-from aioserve.testing.server import AppServer, _Opening
+from aioserve.testing.server import AppServer
 from aioserve.testing.settle import wait_settled
 
 ModelRef = ClientModel | str
@@ -205,7 +206,7 @@ def open_session(app: Apps | web.Application = None, *, path: str | None = None,
                  config: Config | None = None, session_id: str | None = None,
                  query: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
                  timeout: float = 10, raise_callback_errors: bool = True,
-                 **options: Any) -> _Opening[AppSession]:
+                 **options: Any) -> Opening[AppSession]:
     """Serve `app` on 127.0.0.1 and open one session of it through the real protocol.
 
         async with open_session("examples/sliders.py") as s:
@@ -230,4 +231,4 @@ def open_session(app: Apps | web.Application = None, *, path: str | None = None,
                                      raise_callback_errors=raise_callback_errors,
                                      owns_server=True)
 
-    return _Opening(opening())
+    return Opening(opening())

@@ -192,6 +192,8 @@ def screenshot(artifacts_dir: Path) -> Screenshot:
 
     async def take(page: Page, name: str, *, full_page: bool = False) -> Path:
         path = artifacts_dir / f"{name}.png"
+        if full_page:  # fixed elements (the status badge) are drawn where the page scrolled
+            await page.evaluate("window.scrollTo(0, 0)")
         await page.screenshot(path=path, full_page=full_page, animations="disabled")
         return path
 

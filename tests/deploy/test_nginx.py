@@ -193,7 +193,7 @@ def cluster(cli_server: Callable[..., Any], tmp_path: Path) -> Iterator[Cluster]
                    "--metrics", *(f"--allow-websocket-origin={o}" for o in origins), apps=0)
         for _ in range(2)]
     for instance in instances:
-        instance.wait_for(r"aioserve app running at: ", timeout=20)
+        instance.wait_for(r"aioserve app running at: ", within=20)
     ports = [urlsplit(i.app_urls[0]).port for i in instances]
 
     folder = tmp_path / "nginx"

@@ -114,7 +114,7 @@ async def test_two_instances_in_one_process_keep_to_themselves() -> None:
 async def test_stopping_one_server_leaves_another_running() -> None:
     async with start_server(echo_app) as other, start_server(echo_app) as doomed:
         keep = await other.open_session()
-        async with await ClientSession.open(doomed.url + "/") as gone:
+        async with ClientSession.open(doomed.url + "/") as gone:
             await doomed.close()
             with pytest.raises(SessionClosed) as closed:
                 await gone.wait_for(lambda doc: False, timeout=5)
@@ -155,7 +155,7 @@ async def test_serve_runs_until_its_shutdown_trigger() -> None:
                                                  on_ready=ready.set_result))
     (url,) = await asyncio.wait_for(ready, 10)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/echo", url) and not url.endswith(":0/echo")
-    async with await ClientSession.open(url) as client:
+    async with ClientSession.open(url) as client:
         await client.set(client.document.find(name="n"), "value", 3)
         await client.wait_for(lambda doc: doc.find(name="shown").text == "3", timeout=5)
         stop.set()

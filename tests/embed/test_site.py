@@ -117,7 +117,7 @@ async def sign_in(http: aiohttp.ClientSession, base: str, user: str, password: s
 
 
 async def drive_team_app(http: aiohttp.ClientSession, base: str, user: str) -> None:
-    async with await ClientSession.open(base + "/team/", http=http) as team:
+    async with ClientSession.open(base + "/team/", http=http) as team:
         assert team.document.find(name="whoami").text == f"Signed in as **{user}**."
         await team.set(team.document.find(name="message"), "value", "hello")
         await team.click(team.document.find(name="send"))
@@ -137,7 +137,7 @@ async def test_run_app_serves_the_site_and_both_mounted_apps(run_app_site: str) 
             assert str(page.url).endswith("/dash/sliders")
             assert "Server-Timing" in page.headers  # the site's middleware wraps aioserve
             assert "/dash/static/" in await page.text()
-        async with await ClientSession.open(base + "/dash/sliders", http=http) as sliders:
+        async with ClientSession.open(base + "/dash/sliders", http=http) as sliders:
             await sliders.set(sliders.document.find(type="Slider"), "value", 2)
             await sliders.wait_for(
                 lambda doc: doc.find(name="label").text == "frequency 2.0", timeout=10)
@@ -195,7 +195,7 @@ async def test_gunicorn_with_two_workers(gunicorn_site: tuple[str, Running]) -> 
             if crossed >= 2:
                 break
         assert crossed >= 2
-        async with await ClientSession.open(base + "/dash/sliders", http=http) as sliders:
+        async with ClientSession.open(base + "/dash/sliders", http=http) as sliders:
             await sliders.set(sliders.document.find(type="Slider"), "value", 3)
             await sliders.wait_for(
                 lambda doc: doc.find(name="label").text == "frequency 3.0", timeout=10)

@@ -96,3 +96,34 @@ describe("blocks", () => {
     assert.equal(renderMarkdown("a\u0000b"), "<p>a\ufffdb</p>");
   });
 });
+
+describe("tables", () => {
+  it("renders a pipe table with alignment and inline markup", () => {
+    const html = renderMarkdown("| City | Temp. |\n|:---|---:|\n| **Oslo** | 6.3 °C |\n| Lima | 19 |");
+    assert.equal(html, [
+      "<table>",
+      "<thead>",
+      '<tr><th style="text-align: left">City</th><th style="text-align: right">Temp.</th></tr>',
+      "</thead>",
+      "<tbody>",
+      '<tr><td style="text-align: left"><strong>Oslo</strong></td><td style="text-align: right">6.3 °C</td></tr>',
+      '<tr><td style="text-align: left">Lima</td><td style="text-align: right">19</td></tr>',
+      "</tbody>",
+      "</table>",
+    ].join("\n"));
+  });
+
+  it("pads short rows, drops extra cells, keeps escaped pipes and escapes HTML", () => {
+    const html = renderMarkdown("a | b\n--- | ---\n1\n2 | x \\| y | extra\n<i> | c");
+    assert.ok(html.includes("<tr><td>1</td><td></td></tr>"), html);
+    assert.ok(html.includes("<tr><td>2</td><td>x | y</td></tr>"), html);
+    assert.ok(html.includes("<td>&lt;i&gt;</td>"), html);
+  });
+
+  it("ends at a blank line and needs a matching delimiter row", () => {
+    assert.equal(renderMarkdown("| a |\n|---|\n| 1 |\n\nafter"),
+      "<table>\n<thead>\n<tr><th>a</th></tr>\n</thead>\n<tbody>\n<tr><td>1</td></tr>\n</tbody>\n</table>\n<p>after</p>");
+    assert.equal(renderMarkdown("| a | b |\n|---|\n"), "<p>| a | b |\n|---|</p>");
+    assert.equal(renderMarkdown("a | b\n\n---"), "<p>a | b</p>\n<hr>");
+  });
+});

@@ -103,13 +103,14 @@ def test_a_module_breaking_a_rule_is_refused(text: str, rule: str, auth_file) ->
     assert rule in str(refused.value)
 
 
-def test_the_command_line_refuses_with_one_line(auth_file, tmp_path: Path) -> None:
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_the_command_line_refuses_with_one_line(procs: str, auth_file, tmp_path: Path) -> None:
     path = auth_file("def get_user(r): pass\n")
     (tmp_path / "app.py").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIOSERVE_", "BOKEH_"))}
     done = subprocess.run([sys.executable, "-m", "aioserve", "serve", "app.py", "--port", "0",
-                           "--auth-module", path], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=30, stdin=subprocess.DEVNULL)
+                           "--num-procs", procs, "--auth-module", path], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if line.startswith("Error")]
     assert errors == [f"Error: --auth-module {path}: define exactly one of login_url or "

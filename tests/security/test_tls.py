@@ -114,8 +114,9 @@ def test_wrong_password_refuses_to_start(certs) -> None:
                     f"{certs['encrypted_key']}")
 
 
-def test_encrypted_key_without_password_refuses_to_start(certs) -> None:
-    line = _refusal(certs, ["--ssl-certfile", str(certs["cert"]),
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_encrypted_key_without_password_refuses_to_start(procs: str, certs) -> None:
+    line = _refusal(certs, ["--ssl-certfile", str(certs["cert"]), "--num-procs", procs,
                             "--ssl-keyfile", str(certs["encrypted_key"])])
     assert line == "Error: the TLS key is encrypted: set AIOSERVE_SSL_PASSWORD"
 

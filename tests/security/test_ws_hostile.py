@@ -12,6 +12,8 @@ import aiohttp
 import pytest
 
 from aioserve.document.document import Document
+from aioserve.document.model import Input
+from aioserve.document.properties import String
 from aioserve.models import Button, Column, Div, Select, Slider, TextInput
 
 CLOSE_TOO_BIG = 1009
@@ -228,3 +230,26 @@ async def test_a_flood_closes_4008_and_spares_other_sessions(served) -> None:
                               ' "attr": "value", "value": 9}')
     assert reply == {"type": "ok", "reply_to": 3}
     await other.ws.close()
+
+
+class Fragile(Input):
+    """An app's own model whose check breaks in a way it should not."""
+
+    value = String("", settable=True)
+
+    def validate_client(self, attr: str, value: object) -> None:
+        raise KeyError(value)
+
+
+async def test_a_broken_model_check_refuses_the_message_and_keeps_the_socket(start,
+                                                                            caplog) -> None:
+    served = await start({"/app": lambda doc: doc.add_root(Fragile(name="fragile"))})
+    raw = await Raw.open(served)
+    before = await _document(served, raw.page)
+    frame = f'{{"type": "set", "id": 4, "model": "{raw.ids["fragile"]}", "attr": "value", ' \
+            '"value": "boom"}'
+    assert (await raw.reply(frame))["code"] == "internal_error"
+    assert (await raw.reply('{"type": "nope", "id": 5}'))["code"] == "bad_message"  # still open
+    assert await _document(served, raw.page) == before
+    assert "Error handling a message of session" in caplog.text  # with its traceback
+    await raw.ws.close()

@@ -12,6 +12,7 @@ from aioserve.application.application import Application
 from aioserve.client import ClientError
 from aioserve.document.document import Document
 from aioserve.models import Button, Column, Div, FileInput, Select, Slider, TextInput, Toggle
+from aioserve.security.tokens import check_session_id_signature, generate_secret_key
 from aioserve.testing import CallbackError, PageError, open_session, start_server
 
 
@@ -236,3 +237,13 @@ async def test_several_models_and_a_select_read_like_the_page() -> None:
         await s.settled()
         assert s.server_model(s.find(name="bold")).active is True  # type: ignore[attr-defined]
         assert s.text() == "Colour Green\nBold"
+
+
+async def test_signed_sessions_and_other_options_pass_through() -> None:
+    key = generate_secret_key()
+    async with open_session(counter_app, session_ids="signed", secret_key=key,
+                            lazy_sessions=True) as s:
+        assert check_session_id_signature(s.id, key, signed=True)
+        await s.click(s.find(label="Add one"))
+        await s.settled()
+        assert s.find(name="count").text == "1"

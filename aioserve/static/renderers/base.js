@@ -117,18 +117,20 @@ export class ModelView {
 }
 
 /**
- * A widget made of a title and one native control, wrapped in a <label> whose
- * `for` names the control: the label names it for assistive tech and for tests.
+ * A widget made of a title and one native control. The title is a <label> whose
+ * `for` names the control, so it names it for assistive tech and for tests. It
+ * does not wrap the control: a label around a <select> would take every option's
+ * text into the control's name.
  */
 export class FieldView extends ModelView {
   render() {
     this.control = this.renderControl();
     this.control.id = this.domId("input");
     this.control.classList.add("aio-control");
-    this.titleEl = h("span", {class: "aio-field-title"});
+    this.titleEl = h("label", {class: "aio-field-title", for: this.control.id});
     this.titleText = h("span", {class: "aio-field-title-text"});
     this.titleEl.append(this.titleText, ...this.renderTitleExtras());
-    const el = h("label", {class: ["aio-field", this.fieldClass], for: this.control.id},
+    const el = h("div", {class: ["aio-field", this.fieldClass]},
       this.titleEl, this.control, ...this.renderAfter());
     this.setTitle(this.model.props.title);
     return el;
