@@ -30,7 +30,8 @@ from bench.protocols import DIALECTS, Dialect
 from bench.servers import BOKEH_PYTHON, HOST, Server, ServerOptions, machine_busy_s, own_busy_s
 from bench.sizes import FULL, QUICK, Sizes
 
-MEASURES = ("pages", "sessions", "memory", "round_trip", "reaper", "idle", "procs")
+MEASURES = ("pages", "sessions", "memory", "round_trip", "reaper", "idle", "idle_dashboard",
+            "procs")
 KINDS = ("aioserve", "bokeh", "floor")
 
 
@@ -89,6 +90,9 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
     await each("idle", lambda s, d: measure_idle.idle_connected(
         s, d, sizes.idle_sessions, concurrency=sizes.concurrency,
         observe_s=sizes.idle_observe_s), ("aioserve", "floor"), idle_opts)
+    await each("idle_dashboard", lambda s, d: measure_idle.idle_connected(
+        s, d, sizes.idle_sessions, concurrency=sizes.concurrency,
+        observe_s=sizes.idle_observe_s, app="dashboard"), ("aioserve",), idle_opts)
     if "procs" in only and "aioserve" in kinds:
         await procs(sizes, scratch, measures)
 

@@ -54,7 +54,8 @@ class Document:
         self._origin: object | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
-        self._timers: dict[int, asyncio.TimerHandle] = {}
+        # Pending timeout / next-tick calls by id(callback): one callback may be pending twice.
+        self._timers: dict[int, list[asyncio.TimerHandle]] = {}
         self._periodic: dict[int, _Periodic] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._destroy_hooks: list[Callback] = []
@@ -253,8 +254,9 @@ class Document:
         if self.destroyed:
             return
         self.destroyed = True
-        for timer in self._timers.values():
-            timer.cancel()
+        for handles in self._timers.values():
+            for handle in handles:
+                handle.cancel()
         self._timers.clear()
         for periodic in self._periodic.values():
             periodic.stop()
@@ -326,10 +328,13 @@ class Document:
         self.remove_timeout_callback(callback)
 
     def remove_timeout_callback(self, callback: Callback) -> None:
-        handle = self._timers.pop(id(callback), None)
-        if handle is None:
+        """Cancel the earliest pending call of `callback`."""
+        handles = self._timers.get(id(callback))
+        if not handles:
             raise ValueError(f"{callback!r} is not a pending callback of this document")
-        handle.cancel()
+        handles.pop(0).cancel()
+        if not handles:
+            del self._timers[id(callback)]
 
     def _schedule(self, delay_s: float, callback: Callback) -> None:
         if self.destroyed:
@@ -337,16 +342,27 @@ class Document:
         key = id(callback)
 
         def fire() -> None:
-            self._timers.pop(key, None)
-            self.run_callback(callback)
+            pending = self._timers.get(key, [])
+            if handle in pending:
+                pending.remove(handle)
+                if not pending:
+                    del self._timers[key]
+            if not self.destroyed:
+                self.run_callback(callback)
 
-        self._timers[key] = self._require_loop().call_later(delay_s, fire)
+        handle = self._require_loop().call_later(delay_s, fire)
+        self._timers.setdefault(key, []).append(handle)
 
     def add_periodic_callback(self, callback: Callback, period_milliseconds: float) -> Callback:
         """Run `callback()` every `period_milliseconds` until removed or the session ends."""
         if period_milliseconds <= 0:
             raise ValueError("add_periodic_callback: the period must be > 0 ms")
         self._check_thread()
+        if id(callback) in self._periodic:
+            # Replacing it would leave the first one running, out of reach of remove and
+            # of the session's end.
+            raise ValueError(f"{callback!r} is already a periodic callback of this document;"
+                             " remove it first")
         periodic = _Periodic(self, callback, period_milliseconds / 1000)
         self._periodic[id(callback)] = periodic
         periodic.start(self._require_loop())

@@ -63,7 +63,7 @@ def handler_for(served: ServedApp) -> Handler:
             timing = metrics.handling.labels(served.path).observe
         log.info("WebSocket connection opened")
         try:
-            connection.send(session.ack_message())
+            connection.send(session.ack_message(config.websocket_max_message_size_bytes))
             await _converse(ws, connection, session, timing)
         finally:
             session.unsubscribe(connection)

@@ -22,6 +22,7 @@ from aioserve.errors import AioserveError
 
 log = logging.getLogger("aioserve.server")
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 QUICK_DEATH_S = 2.0
 MAX_QUICK_DEATHS = 5
 
@@ -101,12 +102,21 @@ class Supervisor:
         self.sock.close()
 
     def _spawn(self) -> None:
-        pid = os.fork()
+        # Stop signals stay blocked across the fork: one reaching the child before it
+        # resets its handlers would run the parent's `_stop` there (killing its siblings
+        # and leaving the child running). Blocked, it waits for SIG_DFL to be in place.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            raise
         if pid == 0:
             code = 0
             try:
-                for signum in (signal.SIGINT, signal.SIGTERM):
+                for signum in STOP_SIGNALS:
                     signal.signal(signum, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
                 from aioserve.server.runner import _serve_until_signal
 
                 asyncio.run(_serve_until_signal(self.apps, self.config, show=False,
@@ -118,6 +128,7 @@ class Supervisor:
                 logging.shutdown()
                 os._exit(code)
         self.children[pid] = time.monotonic()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def _stop(self, signum: int, frame: object) -> None:
         self.stopping = True

@@ -73,9 +73,12 @@ class ServerSession:
         self.document._flush(force=True)  # the snapshot must include every numbered change
         return dumps({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
 
-    def ack_message(self) -> str:
-        return dumps({"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
-                      "instance": self.instance})
+    def ack_message(self, max_message_bytes: int | None = None) -> str:
+        ack = {"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
+               "instance": self.instance}
+        if max_message_bytes is not None:  # so a page can refuse an upload before sending
+            ack["max_message_bytes"] = max_message_bytes
+        return dumps(ack)
 
     def replay_since(self, since: int) -> list[str] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""

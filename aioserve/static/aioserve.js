@@ -45,6 +45,7 @@ export function start(options = {}) {
     event: (model, name, data) => outbox.event(model, name, data),
     notify,
     live: () => connection.open,
+    maxMessageBytes: () => connection.maxMessageBytes,
   });
   const badge = new StatusBadge(document.body, {
     onReconnect: () => connection.reconnectNow(),

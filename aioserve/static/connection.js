@@ -67,6 +67,7 @@ export class Connection {
     this.synced = false;
     this.everSynced = false;
     this.instance = null; // the server session the page's document came from (ack.instance)
+    this.maxMessageBytes = null; // the largest message the server takes (ack.max_message_bytes)
     this._ackInstance = null;
     this.suspended = false;
     this._timer = null;
@@ -141,6 +142,7 @@ export class Connection {
       // A session rebuilt under the same id (it was reaped, the token could create it
       // again) numbers its changes afresh: they do not continue the document shown here.
       this._ackInstance = msg.instance ?? null;
+      if (Number.isInteger(msg.max_message_bytes)) this.maxMessageBytes = msg.max_message_bytes;
       const rebuilt = this.instance !== null && this._ackInstance !== this.instance;
       const since = rebuilt ? null : this.since();
       ws.send(JSON.stringify(since === null ? {type: "pull"} : {type: "resume", since}));

@@ -11,7 +11,8 @@ export class View {
   /**
    * @param {HTMLElement} root
    * @param {import("./document.js").DocumentStore} store
-   * @param {{set: Function, event: Function, notify: Function, live: () => boolean}} actions
+   * @param {{set: Function, event: Function, notify: Function, live: () => boolean,
+   *   maxMessageBytes?: () => number | null}} actions
    */
   constructor(root, store, actions) {
     this.root = root;

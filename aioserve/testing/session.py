@@ -53,7 +53,7 @@ class AppSession:
                    query: Mapping[str, str] | None = None,
                    headers: Mapping[str, str] | None = None, timeout: float = 10,
                    raise_callback_errors: bool = True, owns_server: bool = False) -> AppSession:
-        url = server.url + path + (f"?{urlencode(dict(query))}" if query else "")
+        url = server.url + "/" + path.lstrip("/") + (f"?{urlencode(dict(query))}" if query else "")
         try:
             client = await ClientSession.open(url, session_id=session_id, timeout=timeout,
                                               headers=dict(headers) if headers else None)

@@ -43,7 +43,8 @@ def pending_work(server: ServerSession, client: ClientSession, horizon_s: float)
     if running:
         reasons.append(f"{len(running)} callback(s) still running")
     due = asyncio.get_running_loop().time() + horizon_s
-    waiting = [h for h in doc._timers.values() if not h.cancelled() and h.when() <= due]
+    waiting = [h for handles in doc._timers.values() for h in handles
+               if not h.cancelled() and h.when() <= due]
     if waiting:
         reasons.append(f"{len(waiting)} next-tick/timeout callback(s) due")
     unsent = sum(1 for c in server.connections if c._outbox or c._writer is not None)

@@ -17,11 +17,17 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 
 async def open_example(live: Any, browser: Browser, name: str, path: Path,
-                       scheme: str = "light") -> tuple[Any, Page]:
+                       scheme: str = "light", frames: list[Any] | None = None,
+                       ) -> tuple[Any, Page]:
+    """Serve one example and open it; `frames` collects what its websockets receive."""
     server = await live({f"/{name}": str(path)})
-    context = await browser.new_context(viewport=VIEWPORT, color_scheme=scheme)  # type: ignore[arg-type]
+    context = await browser.new_context(viewport=VIEWPORT,
+                                        color_scheme=scheme)  # type: ignore[arg-type]
     context.set_default_timeout(15_000)
     page = await context.new_page()
+    if frames is not None:
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda f: frames.append(json.loads(f))))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -39,29 +45,30 @@ async def both_themes(live: Any, browser: Browser, screenshot: Any, name: str,
     await page.context.close()
 
 
-async def test_streaming(live: Any, browser: Browser, screenshot: Any) -> None:
-    server, page = await open_example(live, browser, "streaming", EXAMPLES / "streaming.py")
+async def test_streaming(live: Any, browser: Browser, screenshot: Any, until: Any) -> None:
     received: list[dict[str, Any]] = []
+    server, page = await open_example(live, browser, "streaming", EXAMPLES / "streaming.py",
+                                      frames=received)
+
+    def streams() -> list[dict[str, Any]]:
+        return [e for m in received if m["type"] == "patch" for e in m["events"]
+                if e["kind"] == "stream"]
+
     try:
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda f: received.append(json.loads(f))))
-        await page.reload()
-        await page.wait_for_selector("#aioserve-status[data-state=connected]")
         await expect(page.locator(".aio-chart")).to_have_count(3)
-        await page.wait_for_timeout(1300)
-        streams = [e for m in received if m["type"] == "patch" for e in m["events"]
-                   if e["kind"] == "stream"]
-        assert len(streams) >= 2
-        assert all(len(e["data"]["time"]) == 1 and e["rollover"] == 120 for e in streams)
+        await until(lambda: len(streams()) >= 2)
+        # One new row a tick, never the whole series.
+        assert all(len(e["data"]["time"]) == 1 and e["rollover"] == 120 for e in streams())
         await page.get_by_role("button", name="Traffic spike").click()
-        await page.wait_for_timeout(1200)
+        await page.wait_for_timeout(800)
         await screenshot(page, "gallery-streaming", full_page=True)
         await page.get_by_role("button", name="Live").click()
         await expect(page.get_by_role("button", name="Paused")).to_have_attribute(
             "aria-pressed", "false")
-        count = len(received)
+        await page.wait_for_timeout(100)  # a tick already under way may still land
+        count = len(streams())
         await page.wait_for_timeout(700)
-        assert len(received) == count  # paused: nothing streams
+        assert len(streams()) == count  # paused: nothing streams
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         await page.context.close()

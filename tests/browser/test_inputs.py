@@ -195,8 +195,8 @@ async def test_an_oversize_file_is_refused_with_a_notice(live: Any, page: Page,
 
 
 async def test_a_file_over_the_websocket_limit_is_refused(live: Any, page: Page) -> None:
-    """max_size is generous but the server's message limit is not: a clear notice, and
-    the page reconnects to the same session."""
+    """max_size is generous but the server's message limit is not: the page refuses the
+    file itself, with a notice naming the server's limit, and stays connected."""
     uploads: list[tuple[str, bytes, str]] = []
 
     def app(doc: Document) -> None:
@@ -209,7 +209,14 @@ async def test_a_file_over_the_websocket_limit_is_refused(live: Any, page: Page)
     await page.get_by_label("Data file").set_input_files(
         files=[{"name": "huge.bin", "mimeType": "application/octet-stream",
                 "buffer": b"\0" * 50_000}])
-    await expect(page.get_by_role("alert").filter(has_text="too large")).to_be_visible()
-    await page.wait_for_selector("#aioserve-status[data-state=connected]")
-    assert uploads == []
+    # The page knows the server's limit (from the ack) and never sends the file.
+    notice = page.get_by_role("alert").filter(has_text="huge.bin")
+    await expect(notice).to_contain_text("too large (49 KB); the server takes files up to 13 KB")
+    assert await page.locator("#aioserve-status").get_attribute("data-state") == "connected"
+    await page.get_by_label("Data file").set_input_files(
+        files=[{"name": "fits.bin", "mimeType": "application/octet-stream",
+                "buffer": b"\1" * 13_000}])
+    await expect(page.get_by_text("got fits.bin: 13000 bytes")).to_be_visible()
+    assert [u[0] for u in uploads] == ["fits.bin"]
     assert [s.id for s in server.sessions("/upload")] == [session_id]
+    assert len(server.session("/upload").connections) == 1  # never dropped

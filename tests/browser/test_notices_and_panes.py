@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from aioserve import Document
-from aioserve.models import Button, Column, Div, Pane
+from aioserve.models import Button, Column, Div, Pane, Tabs
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
@@ -97,11 +97,18 @@ class Table:
                 f"<th>label</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
+class Short:
+    def _repr_html_(self) -> str:
+        return "<em>one line</em>"
+
+
 async def test_pane_html_cannot_run_script(live: Any, page: Page, screenshot: Any) -> None:
     def app(doc: Document) -> None:
         doc.title = "Panes"
         doc.add_root(Column(Pane(Hostile(), name="hostile"), Pane(ScriptedSvg()),
-                            Pane(Table(), name="table")))
+                            Pane(Table(), name="table"), Pane(Short(), name="short"),
+                            Tabs(("Now", Div(text="first tab")),
+                                 ("Later", Pane(Table(), name="later")))))
 
     server = await live({"/panes": app})
     await server.open(page, "/panes")
@@ -122,6 +129,15 @@ async def test_pane_html_cannot_run_script(live: Any, page: Page, screenshot: An
     table = page.locator("[data-name=table] iframe")
     await expect(page.frame_locator("[data-name=table] iframe").locator("tr")).to_have_count(9)
     height = await table.evaluate("f => f.getBoundingClientRect().height")
-    content = await table.evaluate("f => f.contentDocument.documentElement.scrollHeight")
+    content = await table.evaluate("f => f.contentDocument.body.scrollHeight")
     assert content <= height <= content + 4
+    # A line of HTML gets a small frame; one in a hidden tab fits once it is shown.
+    short = page.locator("[data-name=short] iframe")
+    assert await short.evaluate("f => f.getBoundingClientRect().height") < 60
+    await page.get_by_role("tab", name="Later").click()
+    later = page.locator("[data-name=later] iframe")
+    await expect(page.frame_locator("[data-name=later] iframe").locator("tr")).to_have_count(9)
+    await page.wait_for_function(
+        "f => f.getBoundingClientRect().height >= f.contentDocument.body.scrollHeight",
+        arg=await later.element_handle())
     await screenshot(page, "panes", full_page=True)

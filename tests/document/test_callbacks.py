@@ -322,3 +322,53 @@ async def test_a_periodic_callback_on_a_document_not_yet_live_uses_the_running_l
     await asyncio.sleep(0.03)
     await doc._destroy()
     assert ticks
+
+
+async def test_one_callback_may_be_pending_twice_and_each_call_is_cancellable() -> None:
+    doc, _ = await live_doc()
+    ran: list[int] = []
+
+    def tick() -> None:
+        ran.append(1)
+
+    doc.add_timeout_callback(tick, 10)
+    doc.add_timeout_callback(tick, 20)
+    doc.add_timeout_callback(tick, 30)
+    doc.remove_timeout_callback(tick)  # the earliest
+    await asyncio.sleep(0.015)
+    assert ran == []
+    await asyncio.sleep(0.03)
+    assert ran == [1, 1]
+    with pytest.raises(ValueError):
+        doc.remove_timeout_callback(tick)
+
+
+async def test_nothing_scheduled_runs_after_the_session_ends() -> None:
+    doc, _ = await live_doc()
+    ran: list[str] = []
+    for n in range(3):  # e.g. a worker thread posting the same update again and again
+        doc.add_next_tick_callback(lambda: ran.append("tick"))
+        doc.add_timeout_callback(lambda n=n: ran.append(f"timeout {n}"), 5)
+    update = lambda: ran.append("update")  # noqa: E731
+    doc.add_timeout_callback(update, 5)
+    doc.add_timeout_callback(update, 5)
+    await doc._destroy()
+    await asyncio.sleep(0.03)
+    assert ran == []
+
+
+async def test_the_same_periodic_callback_twice_is_refused() -> None:
+    doc, _ = await live_doc()
+    ticks: list[int] = []
+
+    def tick() -> None:
+        ticks.append(1)
+
+    doc.add_periodic_callback(tick, 5)
+    with pytest.raises(ValueError, match="already a periodic callback"):
+        doc.add_periodic_callback(tick, 10)
+    doc.remove_periodic_callback(tick)
+    await asyncio.sleep(0.03)
+    assert ticks == []  # none left running
+    doc.add_periodic_callback(tick, 5)  # after removing, it may be added again
+    await doc._destroy()

@@ -144,6 +144,14 @@ describe("Connection", () => {
     assert.equal(states.at(-1).state, "connected");
   });
 
+  it("remembers the largest message the server takes", () => {
+    const {connection, last} = setup();
+    connection.start();
+    assert.equal(connection.maxMessageBytes, null);
+    last().receive({type: "ack", protocol: 1, seq: 1, max_message_bytes: 4096});
+    assert.equal(connection.maxMessageBytes, 4096);
+  });
+
   it("pulls the whole document from a session rebuilt under the same id", () => {
     const {connection, timers, last} = setup();
     connection.start();

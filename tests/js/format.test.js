@@ -3,7 +3,7 @@ import {describe, it} from "node:test";
 
 import {compareValues, formatValue} from "../../aioserve/static/format.js";
 import {normalizeOptions} from "../../aioserve/static/renderers/choices.js";
-import {formatBytes} from "../../aioserve/static/renderers/file_input.js";
+import {formatBytes, uploadLimit} from "../../aioserve/static/renderers/file_input.js";
 import {formatSliderValue} from "../../aioserve/static/renderers/sliders.js";
 
 describe("formatValue", () => {
@@ -49,5 +49,15 @@ describe("widget helpers", () => {
     assert.equal(formatBytes(2048), "2.0 KB");
     assert.equal(formatBytes(5 * 1024 * 1024), "5.0 MB");
     assert.equal(formatBytes(50 * 1024 * 1024), "50 MB");
+  });
+
+  it("limits uploads by max_size and by what one message can carry in base64", () => {
+    assert.deepEqual(uploadLimit(1000, 20 * 1024 * 1024), {bytes: 1000, byServer: false});
+    // 20 000 bytes of message: 2048 for the envelope, then 3 file bytes per 4 of base64.
+    assert.deepEqual(uploadLimit(10 * 1024 * 1024, 20_000), {bytes: 13_464, byServer: true});
+    assert.deepEqual(uploadLimit(0, 20_000), {bytes: 13_464, byServer: true});
+    assert.deepEqual(uploadLimit(500, null), {bytes: 500, byServer: false});
+    assert.equal(uploadLimit(0, null), null);
+    assert.equal(uploadLimit(undefined, 100).bytes, 0);
   });
 });

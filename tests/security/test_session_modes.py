@@ -12,8 +12,6 @@ from aioserve import generate_session_id
 from aioserve.client import token_session_id
 from aioserve.security.tokens import check_session_id_signature
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 async def test_signed_mode_refuses_a_made_up_session_id(start, secret_key) -> None:
     served = await start(session_ids="signed", secret_key=secret_key)

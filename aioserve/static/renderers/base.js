@@ -9,6 +9,7 @@
 //   ctx.event(model, name, data)    the user triggered an event
 //   ctx.notify(text, level)         a toast
 //   ctx.live()                      true while the page may send input
+//   ctx.maxMessageBytes()           the largest message the server takes, or null
 
 import {domId, h, px} from "../dom.js";
 

@@ -17,6 +17,21 @@ export function formatBytes(size) {
   return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${unit}`;
 }
 
+// Room in a message for everything but the file: the JSON envelope, name and type.
+const ENVELOPE_BYTES = 2048;
+
+/**
+ * The largest file that may be sent: the model's `max_size`, and what fits in one
+ * message once base64 (4 bytes for 3) is counted. {bytes, byServer} or null.
+ */
+export function uploadLimit(maxSize, maxMessageBytes) {
+  const own = typeof maxSize === "number" && maxSize > 0 ? maxSize : Infinity;
+  const wire = Number.isInteger(maxMessageBytes) && maxMessageBytes > 0 ?
+    Math.max(0, Math.floor(((maxMessageBytes - ENVELOPE_BYTES) * 3) / 4)) : Infinity;
+  const bytes = Math.min(own, wire);
+  return Number.isFinite(bytes) ? {bytes, byServer: wire < own} : null;
+}
+
 function readBase64(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -61,11 +76,12 @@ export class FileInputView extends FieldView {
     const files = [...(this.control.files ?? [])];
     this.control.value = ""; // choosing the same file again fires "change" again
     if (!this.ctx.live()) return;
-    const limit = this.props.max_size;
+    const limit = uploadLimit(this.props.max_size, this.ctx.maxMessageBytes?.() ?? null);
     let sent = null;
     for (const file of files) {
-      if (typeof limit === "number" && limit > 0 && file.size > limit) {
-        this.ctx.notify(`“${file.name}” is too large (${formatBytes(file.size)}); the limit is ${formatBytes(limit)}. It was not uploaded.`, "error");
+      if (limit && file.size > limit.bytes) {
+        const why = limit.byServer ? "the server takes files up to" : "the limit is";
+        this.ctx.notify(`“${file.name}” is too large (${formatBytes(file.size)}); ${why} ${formatBytes(limit.bytes)}. It was not uploaded.`, "error");
         continue;
       }
       this.status.hidden = false;

@@ -47,7 +47,7 @@ function base64Utf8(text) {
 
 // The look of HTML inside a pane's frame: the page's font and colours, and tables as a
 // notebook shows them (pandas' `_repr_html_` among others).
-const FRAME_STYLE = `<style>
+const FRAME_STYLE = `<!doctype html><meta charset="utf-8"><style>
 :root { color-scheme: light dark; }
 body { margin: 0; padding: 10px 12px; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto,
   "Noto Sans", "Liberation Sans", Arial, sans-serif; color: CanvasText; background: transparent; }
@@ -87,6 +87,7 @@ export class PaneView extends ModelView {
           class: "aio-pane-frame", title: this.props.name || "HTML content",
           style: {height: px(this.props.height ?? 150)}});
         content.addEventListener("load", () => this.fitFrame(content));
+        this.watchFrame(content);
         break;
       case "image/svg+xml":
         // As an <img>, an SVG cannot run script.
@@ -109,10 +110,30 @@ export class PaneView extends ModelView {
 
   /** Without a fixed `height`, the frame is as tall as its content (up to a limit). */
   fitFrame(frame) {
-    if (typeof this.props.height === "number") return;
-    const root = frame.contentDocument?.documentElement;
-    if (!root) return;
-    frame.style.height = px(Math.min(MAX_FIT_HEIGHT, Math.ceil(root.scrollHeight) + 2));
+    if (typeof this.props.height === "number" || !frame.isConnected) return;
+    const body = frame.contentDocument?.body;
+    // Hidden (an inactive tab, a collapsed card): nothing to measure yet; see watchFrame.
+    if (!body || frame.clientWidth === 0) return;
+    const height = px(Math.min(MAX_FIT_HEIGHT, Math.ceil(body.scrollHeight) + 2));
+    if (frame.style.height !== height) frame.style.height = height;
+  }
+
+  /** Fit again when the frame is shown or resized (its content reflows with the width). */
+  watchFrame(frame) {
+    this._frameObserver?.disconnect();
+    if (typeof ResizeObserver === "undefined") return;
+    let width = -1;
+    this._frameObserver = new ResizeObserver(() => {
+      if (frame.clientWidth === width) return; // our own height change: nothing to do
+      width = frame.clientWidth;
+      this.fitFrame(frame);
+    });
+    this._frameObserver.observe(frame);
+  }
+
+  destroy() {
+    this._frameObserver?.disconnect();
+    super.destroy();
   }
 
   applySize(width, height) {
