@@ -180,10 +180,14 @@ def main() -> None:
                         help="niceness of servers and load generator (default -10 as root):"
                              " on a shared machine, others' work otherwise takes their cores")
     parser.add_argument("--no-append", action="store_true", help="leave RESULTS.md alone")
+    parser.add_argument("--server-gc-threshold", metavar="A,B,C",
+                        help="experiment: run the aioserve server with gc.set_threshold(A, B, C)")
     args = parser.parse_args()
     kinds = tuple(k for k in args.servers.split(",") if k)
     only = set(args.only.split(","))
     preflight(kinds, args.nice)
+    if args.server_gc_threshold:
+        os.environ["BENCH_GC_THRESHOLD"] = args.server_gc_threshold
     sizes = QUICK if args.quick else FULL
     started = dt.datetime.now(dt.timezone.utc)
     results: dict[str, Any] = {
@@ -193,6 +197,7 @@ def main() -> None:
         "machine": machine(), "sizes": vars(sizes), "note": args.note, "measures": {},
         "nice": args.nice, "load_before": os.getloadavg(),
         "aioserve_source": os.environ.get("BENCH_AIOSERVE_SOURCE", "this checkout"),
+        "server_gc_threshold": args.server_gc_threshold,
         "json_name": started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if args.quick else "")
         + ".json"}
     t0 = time.monotonic()

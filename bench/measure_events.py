@@ -16,12 +16,13 @@ def slider_value(i: int) -> float:
     return round(0.1 + (i % 49) * 0.1, 2)
 
 
-def _stats(times: list[float], cpu: float) -> dict[str, object]:
+def _stats(times: list[float], cpu: float, server_cpu: float) -> dict[str, object]:
     return {"count": len(times),
             "p50_ms": round(percentile(times, 50) * 1000, 3),
             "p99_ms": round(percentile(times, 99) * 1000, 3),
             "max_ms": round(max(times) * 1000, 3),
-            "client_cpu_per_op_ms": round(cpu / len(times) * 1000, 3)}
+            "client_cpu_per_op_ms": round(cpu / len(times) * 1000, 3),
+            "server_cpu_per_op_ms": round(server_cpu / len(times) * 1000, 3)}
 
 
 async def round_trips(server: Server, dialect: Dialect, n: int) -> dict[str, object]:
@@ -31,15 +32,15 @@ async def round_trips(server: Server, dialect: Dialect, n: int) -> dict[str, obj
     for i in range(50):  # warm-up
         await dialect.round_trip(opened.ws, slider, slider_value(i))
     times = []
-    cpu0 = time.process_time()
+    cpu0, server0 = time.process_time(), server.cpu_s()
     for i in range(50, 50 + n):
         t0 = time.perf_counter()
         await dialect.round_trip(opened.ws, slider, slider_value(i))
         times.append(time.perf_counter() - t0)
-    cpu = time.process_time() - cpu0
+    cpu, server_cpu = time.process_time() - cpu0, server.cpu_s() - server0
     await opened.ws.close()
     page.transport.close()  # type: ignore[union-attr]
-    return _stats(times, cpu)
+    return _stats(times, cpu, server_cpu)
 
 
 async def echo_round_trips(server: Server, n: int) -> dict[str, object]:
@@ -51,12 +52,12 @@ async def echo_round_trips(server: Server, n: int) -> dict[str, object]:
         ws.send(message)
         await ws.recv()
     times = []
-    cpu0 = time.process_time()
+    cpu0, server0 = time.process_time(), server.cpu_s()
     for _ in range(n):
         t0 = time.perf_counter()
         ws.send(message)
         await ws.recv()
         times.append(time.perf_counter() - t0)
-    cpu = time.process_time() - cpu0
+    cpu, server_cpu = time.process_time() - cpu0, server.cpu_s() - server0
     await ws.close()
-    return _stats(times, cpu)
+    return _stats(times, cpu, server_cpu)

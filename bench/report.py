@@ -89,6 +89,8 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
     row("(4) slider round trip p50, ms", ("round_trip",), "p50_ms", "≤ 2.2× echo",
         lambda a, rb, rf: rf is not None and rf <= 2.2, digits=3)
     row("(4) slider round trip p99, ms", ("round_trip",), "p99_ms", "", digits=3)
+    row("(4) server CPU per round trip, ms", ("round_trip",), "server_cpu_per_op_ms", "",
+        digits=3)
     for n_key, label in (("small", "(5) longest stall reaping"), ("big", "(5) longest stall reaping")):
         n = _get(results, "reaper", "aioserve", n_key, "sessions")
         if n is None:
@@ -141,6 +143,9 @@ def markdown(results: dict[str, Any]) -> str:
             f" other processes' CPU during the measures (cores): {_others(results)}"]
     if results.get("aioserve_source", "this checkout") != "this checkout":
         head.append(f"- aioserve imported from `{results['aioserve_source']}`")
+    if results.get("server_gc_threshold"):
+        head.append(f"- **experiment**: aioserve ran with `gc.set_threshold("
+                    f"{results['server_gc_threshold']})` (bench/gc_site), not as shipped")
     if results.get("note"):
         head.append(f"- note: {results['note']}")
     table = ["| measure | aioserve | bokeh | floor (aiohttp) | aioserve ÷ bokeh | "

@@ -69,6 +69,9 @@ class Server:
 
     async def start(self, timeout: float = 60) -> Server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.opts.env}
+        if self.kind == "aioserve" and os.environ.get("BENCH_GC_THRESHOLD"):
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH / "gc_site"),
+                                                               env.get("PYTHONPATH")]))
         # `python -m aioserve` imports the package from its working folder, so
         # BENCH_AIOSERVE_SOURCE=DIR (holding an aioserve/ copy) benchmarks that copy.
         cwd = (os.environ.get("BENCH_AIOSERVE_SOURCE") if self.kind == "aioserve" else None)

@@ -385,7 +385,7 @@ async def test_sigterm_closes_clients_with_1001_and_runs_the_hooks(
 
 async def test_keep_alive_drops_a_client_that_stops_answering_pings(
         cli_server: StartServer, hello: Path) -> None:
-    server = cli_server("--keep-alive", "200", "--log-level", "debug",
+    server = cli_server("--keep-alive", "500", "--log-level", "debug",
                         "--stats-log-frequency", "100", str(hello))
     url = server.app_urls[0]
     async with await ClientSession.open(url, session_id="alive") as alive, \
