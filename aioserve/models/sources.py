@@ -44,6 +44,21 @@ def column_json(values: list[Any]) -> list[Any]:
     return [_json_value(v) for v in values]
 
 
+def _column_type(values: list[Any]) -> str | None:
+    """"datetime" or "date" when the column's first value (None skipped) is one,
+    since both are sent as epoch ms and the page cannot tell them from numbers."""
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, dt.datetime) or hasattr(first, "to_pydatetime"):
+        return "datetime"
+    return "date" if isinstance(first, dt.date) else None
+
+
+def column_types(data: Mapping[str, list[Any]]) -> dict[str, str]:
+    """The columns of `data` that hold dates or datetimes, and which."""
+    return {name: kind for name, values in data.items()
+            if (kind := _column_type(values)) is not None}
+
+
 def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
     if not isinstance(data, Mapping):
         raise TypeError(f"expected a dict of columns, got {type(data).__name__}")
@@ -71,6 +86,14 @@ class _Columns(Property[dict[str, list[Any]]]):
         return {name: column_json(values) for name, values in value.items()}
 
 
+class _ColumnTypes(Property[dict[str, str]]):
+    type_name = "dict[str, 'datetime' | 'date']"
+
+    def __set__(self, obj: Model, value: dict[str, str]) -> None:
+        raise AttributeError(f"{type(obj).__name__}.{self.name} is worked out from data; "
+                             "give a DataTable column a format to show numbers as dates")
+
+
 class ColumnDataSource(Model):
     """Columns of data. Charts and tables on the same source follow it.
 
@@ -81,16 +104,28 @@ class ColumnDataSource(Model):
 
     `stream` and `patch` send only what changed to the browser. Assign a new
     dict to `data` to replace everything; changing a column list in place is
-    not seen.
+    not seen. Dates and datetimes travel as epoch milliseconds (UTC);
+    `column_types` tells the page which columns held them.
     """
 
     data = _Columns({}, help="Named columns of equal length")
     selected = List(Int(low=0), settable=True, help="Indices of the selected rows")
+    column_types = _ColumnTypes({}, help="Read-only, worked out from data: the columns that "
+                                "hold dates ('date') or datetimes ('datetime')")
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         if data is not None:
             kwargs["data"] = data
         super().__init__(**kwargs)
+
+    def _set_property(self, name: str, value: Any) -> None:
+        super()._set_property(name, value)
+        if name == "data":
+            self._update_column_types()
+
+    def _update_column_types(self) -> None:
+        # Sent after the data it describes; a set only when it changed.
+        super()._set_property("column_types", column_types(self.data))
 
     @property
     def length(self) -> int:
@@ -114,12 +149,19 @@ class ColumnDataSource(Model):
         # stream leaves the source as it was.
         event = {"kind": "stream", "model": self.id,
                  "data": {n: column_json(v) for n, v in rows.items()}, "rollover": rollover}
+        added = len(next(iter(rows.values()), []))
+        dropped = 0 if rollover is None else max(0, self.length + added - rollover)
         for name, values in rows.items():
             column = self.data[name]
             column.extend(values)
-            if rollover is not None and len(column) > rollover:
-                del column[: len(column) - rollover]
+            if dropped:
+                del column[:dropped]
         self._emit(event)
+        self._update_column_types()
+        if dropped and self.selected:
+            # Indices follow their rows; rows that rolled off are no longer selected. A
+            # plain set, so callbacks on `selected` run and every page gets the same list.
+            self.selected = [i - dropped for i in self.selected if i >= dropped]
 
     def patch(self, patches: Mapping[str, Sequence[tuple[int | slice, Any]]]) -> None:
         """Replace cells: `source.patch({"y": [(0, 10.5), (slice(2, 4), [1, 2])]})`."""
@@ -149,6 +191,7 @@ class ColumnDataSource(Model):
             for index, value in cells:
                 self.data[name][index] = value
         self._emit(event)
+        self._update_column_types()
 
     def _check_thread(self) -> None:
         if self._document is not None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aioserve.document.model import Widget
 from aioserve.document.properties import Bool, Instance, Property
 from aioserve.models.sources import ColumnDataSource, as_source
 
+# "number:2" / "percent:1": that many decimals. Intl.NumberFormat takes 0 to 20.
+_FORMAT = re.compile(r"datetime|date|text|(?:number|percent)(?::(?:1?\d|20))?")
+FORMATS = ("datetime", "date", "number", "number:N", "percent", "percent:N", "text")
+
+
+def _column_format(item: dict[str, Any]) -> str | None:
+    fmt = item.get("format")
+    if fmt is None or (isinstance(fmt, str) and _FORMAT.fullmatch(fmt)):
+        return fmt
+    raise ValueError(f"column {item['field']!r}: format must be None or one of "
+                     f"{', '.join(FORMATS)} (N: 0 to 20 decimals), got {fmt!r}")
+
 
 class _TableColumns(Property[list[dict[str, str]]]):
-    type_name = "list[str | {field, title}]"
+    type_name = "list[str | {field, title, format}]"
 
     def validate(self, value: Any) -> list[dict[str, str]]:
         if isinstance(value, (str, dict)) or not hasattr(value, "__iter__"):
@@ -20,8 +33,17 @@ class _TableColumns(Property[list[dict[str, str]]]):
             if isinstance(item, str):
                 item = {"field": item, "title": item}
             if not (isinstance(item, dict) and isinstance(item.get("field"), str)):
-                raise TypeError(f"a column is a field name or {{'field', 'title'}}, got {item!r}")
-            columns.append({"field": item["field"], "title": str(item.get("title", item["field"]))})
+                raise TypeError("a column is a field name or {'field', 'title', 'format'}, "
+                                f"got {item!r}")
+            unknown = set(item) - {"field", "title", "format"}
+            if unknown:
+                raise ValueError(f"column {item['field']!r}: unknown keys {sorted(unknown)} "
+                                 "(a column has field, title and format)")
+            column = {"field": item["field"], "title": str(item.get("title", item["field"]))}
+            fmt = _column_format(item)
+            if fmt is not None:  # no format: the page picks one from the values
+                column["format"] = fmt
+            columns.append(column)
         return columns
 
 
@@ -33,12 +55,19 @@ class DataTable(Widget):
     [{'field': 'city', 'title': 'city'}, {'field': 'temp', 'title': 'temp'}]
 
     `source` may be a ColumnDataSource, a dict of columns, a list of row dicts
-    or a pandas DataFrame.
+    or a pandas DataFrame. A column may say how its cells read:
+    `{"field": "share", "title": "Share", "format": "percent:1"}`. Without a
+    format, columns that held Python dates or datetimes read as `2024-03-05`
+    or `2024-03-05 14:30:00` (UTC), other values as they are; sorting always
+    goes by the values, not by the text shown.
     """
 
     source = Instance(ColumnDataSource,
                       help="The rows (columns, rows or a DataFrame are made into a source)")
-    columns = _TableColumns([], help="The columns shown: field names or {field, title}")
+    columns = _TableColumns([], help="The columns shown: field names or {field, title, format}; "
+                            "format is one of 'datetime', 'date', 'number' (in the reader's "
+                            "locale; 'number:2' for two decimals), 'percent' ('percent:1'), "
+                            "'text', or left out to follow the values")
     sortable = Bool(True, help="Let the user sort by a column")
     selectable = Bool(True, help="Let the user select rows (sets source.selected)")
 

@@ -19,3 +19,66 @@ export function compareValues(a, b) {
   if (typeof a === "number" && typeof b === "number") return a - b;
   return String(a).localeCompare(String(b), undefined, {numeric: true});
 }
+
+const pad = (n, width = 2) => String(n).padStart(width, "0");
+
+/** Epoch ms as a date, in UTC as charts show them: 2024-03-05. */
+export function formatDate(ms) {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Epoch ms as a datetime in UTC: 2024-03-05 14:30:00 (and .250 when there are ms). */
+export function formatDatetime(ms) {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return "";
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const millis = d.getUTCMilliseconds();
+  return `${formatDate(ms)} ${time}${millis ? `.${pad(millis, 3)}` : ""}`;
+}
+
+const numberFormats = new Map();
+
+function numberFormat(locale, style, digits) {
+  const key = `${locale ?? ""}|${style}|${digits ?? ""}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    const options = {style};
+    if (digits !== undefined) options.minimumFractionDigits = options.maximumFractionDigits = digits;
+    format = new Intl.NumberFormat(locale, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A table cell's text. `format` is the column's: "datetime", "date", "number"
+ * ("number:2": two decimals), "percent" ("percent:1"), "text", or null to follow
+ * `type`, the source's column_types entry ("datetime" / "date" for columns that held
+ * Python dates, else null). Only numbers are reformatted; other values read as usual.
+ * `locale` is the reader's unless given.
+ */
+export function formatCell(value, format = null, type = null, locale = undefined) {
+  const [kind, digitsText] = (format ?? type ?? "").split(":");
+  if (kind === "text") return typeof value === "number" ? String(value) : formatValue(value);
+  if (typeof value !== "number" || !Number.isFinite(value)) return formatValue(value);
+  const digits = digitsText === undefined ? undefined : Number(digitsText);
+  switch (kind) {
+    case "datetime":
+      return formatDatetime(value);
+    case "date":
+      return formatDate(value);
+    case "number":
+      return numberFormat(locale, "decimal", digits).format(value);
+    case "percent":
+      return numberFormat(locale, "percent", digits).format(value);
+    default:
+      return formatValue(value);
+  }
+}
+
+/** Whether a cell lines up to the right, as numbers (and dates, which read like them) do. */
+export function alignsRight(value, format = null) {
+  return typeof value === "number" && format !== "text";
+}

@@ -8,6 +8,7 @@ what a user would read, not a screenshot: charts give only their title.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -137,16 +138,38 @@ def _table(doc: ClientDocument, model: ClientModel) -> Iterator[str]:
     source_ref = model.props.get("source")
     source = doc.models.get(source_ref["ref"]) if isinstance(source_ref, dict) else None
     data = source.props.get("data", {}) if source is not None else {}
+    types = source.props.get("column_types", {}) if source is not None else {}
     yield " | ".join(str(c.get("title") or c.get("field")) for c in columns)
     rows = max((len(v) for v in data.values()), default=0)
     for i in range(rows):
-        yield " | ".join(_cell(data.get(c.get("field"), []), i) for c in columns)
+        yield " | ".join(_cell(data.get(c.get("field"), []), i,
+                               c.get("format") or types.get(c.get("field"))) for c in columns)
 
 
-def _cell(column: list[Any], index: int) -> str:
+def _cell(column: list[Any], index: int, fmt: str | None = None) -> str:
+    """As the page's formatCell, numbers as an en-US reader sees them."""
     if index >= len(column) or column[index] is None:
         return ""
-    return str(column[index])
+    value = column[index]
+    kind, _, digits = (fmt or "").partition(":")
+    if (not isinstance(value, (int, float)) or isinstance(value, bool)
+            or not math.isfinite(value) or kind in ("", "text")):
+        return str(value)
+    if kind in ("datetime", "date"):
+        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=value)
+        if kind == "date":
+            return when.strftime("%Y-%m-%d")
+        millis = f".{when.microsecond // 1000:03d}" if when.microsecond >= 1000 else ""
+        return when.strftime("%Y-%m-%d %H:%M:%S") + millis
+    if kind == "percent":
+        value, suffix = value * 100, "%"
+    else:
+        suffix = ""
+    places = int(digits) if digits else (0 if kind == "percent" else 3)
+    text = f"{value:,.{places}f}"
+    if not digits and "." in text:  # Intl's default: up to 3 decimals, no trailing zeros
+        text = text.rstrip("0").rstrip(".")
+    return text + suffix
 
 
 def _chart(doc: ClientDocument, model: ClientModel) -> Iterator[str]:

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {describe, it} from "node:test";
 
-import {compareValues, formatValue} from "../../aioserve/static/format.js";
+import {alignsRight, compareValues, formatCell, formatValue} from "../../aioserve/static/format.js";
 import {normalizeOptions} from "../../aioserve/static/renderers/choices.js";
 import {formatBytes, uploadLimit} from "../../aioserve/static/renderers/file_input.js";
 import {formatSliderValue} from "../../aioserve/static/renderers/sliders.js";
@@ -19,6 +19,46 @@ describe("formatValue", () => {
     assert.equal(formatValue(undefined), "");
     assert.equal(formatValue([1, 2]), "[1,2]");
     assert.equal(formatValue(true), "true");
+  });
+});
+
+describe("formatCell", () => {
+  const march5 = Date.UTC(2024, 2, 5, 14, 30, 0);
+
+  it("shows the columns the source marks as dates or datetimes as UTC dates", () => {
+    assert.equal(formatCell(march5, null, "datetime"), "2024-03-05 14:30:00");
+    assert.equal(formatCell(march5 + 250, null, "datetime"), "2024-03-05 14:30:00.250");
+    assert.equal(formatCell(Date.UTC(2024, 2, 5), null, "date"), "2024-03-05");
+    assert.equal(formatCell(null, null, "datetime"), "");
+    assert.equal(formatCell(march5, null, null), String(march5)); // a plain number column
+  });
+
+  it("lets the column's format win over the source's hint", () => {
+    assert.equal(formatCell(march5, "date", "datetime"), "2024-03-05");
+    assert.equal(formatCell(march5, "datetime"), "2024-03-05 14:30:00");
+    assert.equal(formatCell(march5, "text", "datetime"), String(march5));
+  });
+
+  it("formats numbers and percentages in a locale, with the decimals asked for", () => {
+    assert.equal(formatCell(1234567.891, "number", null, "en-US"), "1,234,567.891");
+    assert.equal(formatCell(1234.5, "number:2", null, "en-US"), "1,234.50");
+    assert.equal(formatCell(1234.5, "number:0", null, "de-DE"), "1.235");
+    assert.equal(formatCell(0.256, "percent", null, "en-US"), "26%");
+    assert.equal(formatCell(0.256, "percent:1", null, "en-US"), "25.6%");
+  });
+
+  it("leaves values that are not numbers as they read anyway", () => {
+    assert.equal(formatCell("n/a", "number:2"), "n/a");
+    assert.equal(formatCell("2024-03-05", "datetime"), "2024-03-05");
+    assert.equal(formatCell(undefined, "percent"), "");
+    assert.equal(formatCell(0.1 + 0.2, "text"), "0.30000000000000004");
+  });
+
+  it("aligns numbers and dates to the right, text to the left", () => {
+    assert.equal(alignsRight(march5, "datetime"), true);
+    assert.equal(alignsRight(3, null), true);
+    assert.equal(alignsRight(3, "text"), false);
+    assert.equal(alignsRight("x", null), false);
   });
 });
 

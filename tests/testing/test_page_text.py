@@ -74,5 +74,21 @@ def test_a_table_shows_headers_and_rows_from_its_source() -> None:
     assert page_text(doc) == "City | °C\nOslo | 4\nRome |"
 
 
+def test_table_cells_read_as_the_page_formats_them() -> None:
+    doc = doc_of({
+        "t": ("DataTable", {"source": {"ref": "s"}, "columns": [
+            {"field": "when", "title": "When"}, {"field": "day", "title": "Day"},
+            {"field": "n", "title": "N", "format": "number:2"},
+            {"field": "share", "title": "Share", "format": "percent:1"},
+            {"field": "raw", "title": "Raw", "format": "text"}]}),
+        "s": ("ColumnDataSource", {
+            "data": {"when": [1709649000000.0], "day": [1709596800000.0], "n": [1234.5],
+                     "share": [0.256], "raw": [0.5]},
+            "column_types": {"when": "datetime", "day": "date"}}),
+    }, ["t"])
+    assert page_text(doc).splitlines()[1] == (
+        "2024-03-05 14:30:00 | 2024-03-05 | 1,234.50 | 25.6% | 0.5")
+
+
 def test_html_text_keeps_blocks_on_their_own_lines() -> None:
     assert html_text("<ul><li>a</li><li>b  c</li></ul>tail") == "a\nb c\ntail"

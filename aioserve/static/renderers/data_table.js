@@ -1,11 +1,13 @@
 // DataTable: a <table> over a ColumnDataSource. Sorting is a client-side view
 // (the source keeps its order); selection is sent as a `set` of the SOURCE's
 // `selected` with original row indices. Streams append rows (and drop the
-// rolled-over ones) without rebuilding the table when it is unsorted.
+// rolled-over ones) without rebuilding the table when it is unsorted. Cells show
+// their column's `format` (or, without one, dates for the columns the source's
+// `column_types` marks); sorting goes by the values themselves.
 
 import {h, px} from "../dom.js";
 import {refId} from "../document.js";
-import {compareValues, formatValue} from "../format.js";
+import {alignsRight, compareValues, formatCell} from "../format.js";
 import {ModelView} from "./base.js";
 
 const SORT_NEXT = {none: "ascending", ascending: "descending", descending: "none"};
@@ -33,7 +35,11 @@ export class DataTableView extends ModelView {
   }
 
   get columns() {
-    return (this.props.columns ?? []).map((c) => ({field: c.field, title: c.title ?? c.field}));
+    return (this.props.columns ?? []).map((c) => ({field: c.field, title: c.title ?? c.field, format: c.format ?? null}));
+  }
+
+  get columnTypes() {
+    return this.ctx.store.get(this.sourceId)?.props.column_types ?? {};
   }
 
   get data() {
@@ -98,11 +104,12 @@ export class DataTableView extends ModelView {
     return order;
   }
 
-  renderRow(index, data = this.data) {
+  renderRow(index, data = this.data, types = this.columnTypes) {
     const tr = h("tr", {dataset: {index: String(index)}});
     for (const column of this.columns) {
       const value = data[column.field]?.[index];
-      tr.append(h("td", {class: typeof value === "number" ? "aio-num" : null}, formatValue(value)));
+      tr.append(h("td", {class: alignsRight(value, column.format) ? "aio-num" : null},
+        formatCell(value, column.format, types[column.field])));
     }
     return tr;
   }
@@ -111,8 +118,9 @@ export class DataTableView extends ModelView {
     const count = this.rowCount();
     this.order = this.computeOrder(count);
     const data = this.data;
+    const types = this.columnTypes;
     const rows = [];
-    for (let pos = 0; pos < count; pos++) rows.push(this.renderRow(this.order ? this.order[pos] : pos, data));
+    for (let pos = 0; pos < count; pos++) rows.push(this.renderRow(this.order ? this.order[pos] : pos, data, types));
     if (count === 0) {
       rows.push(h("tr", {class: "aio-empty"}, h("td", {colspan: Math.max(1, this.columns.length)}, "No data")));
     }
@@ -122,7 +130,7 @@ export class DataTableView extends ModelView {
 
   onSourceChange(change) {
     if (change.kind === "set") {
-      if (change.attr === "data") this.renderBody();
+      if (change.attr === "data" || change.attr === "column_types") this.renderBody();
       else if (change.attr === "selected") this.showSelection();
     } else if (change.kind === "stream" && !this.order && !this.tbody.querySelector(".aio-empty")) {
       this.appendStreamed(change.removed);
@@ -141,22 +149,25 @@ export class DataTableView extends ModelView {
       for (let i = 0; i < rows.length; i++) rows[i].dataset.index = String(i);
     }
     const data = this.data;
+    const types = this.columnTypes;
     const fragment = document.createDocumentFragment();
-    for (let i = rows.length; i < count; i++) fragment.append(this.renderRow(i, data));
+    for (let i = rows.length; i < count; i++) fragment.append(this.renderRow(i, data, types));
     this.tbody.append(fragment);
     this.showSelection();
   }
 
   patchCells(patches) {
     const columns = this.columns;
+    const types = this.columnTypes;
     for (const [field, changes] of Object.entries(patches)) {
       const col = columns.findIndex((c) => c.field === field);
       if (col < 0) continue;
+      const {format} = columns[col];
       for (const [index, value] of changes) {
         const cell = this.tbody.rows[index]?.cells[col];
         if (!cell) continue;
-        cell.textContent = formatValue(value);
-        cell.classList.toggle("aio-num", typeof value === "number");
+        cell.textContent = formatCell(value, format, types[field]);
+        cell.classList.toggle("aio-num", alignsRight(value, format));
       }
     }
   }
