@@ -50,7 +50,7 @@ def reading(at: dt.datetime) -> dict[str, list[object]]:
 
 
 # Start with a minute of history, so the page never opens on empty charts.
-now = dt.datetime.now(dt.timezone.utc)
+now = dt.datetime.now(dt.UTC)
 history: dict[str, list[object]] = {"time": [], "requests": [], "p50": [], "p95": [], "errors": []}
 for i in range(120, 0, -1):
     for name, values in reading(now - i * TICK).items():
@@ -101,7 +101,7 @@ def show_tiles() -> None:
 
 
 def tick() -> None:
-    source.stream(reading(dt.datetime.now(dt.timezone.utc)), rollover=WINDOWS[window.value])
+    source.stream(reading(dt.datetime.now(dt.UTC)), rollover=WINDOWS[window.value])
     show_tiles()
 
 

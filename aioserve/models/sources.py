@@ -90,8 +90,8 @@ class _ColumnTypes(Property[dict[str, str]]):
     type_name = "dict[str, 'datetime' | 'date']"
 
     def __set__(self, obj: Model, value: dict[str, str]) -> None:
-        raise AttributeError(f"{type(obj).__name__}.{self.name} is worked out from data; "
-                             "give a DataTable column a format to show numbers as dates")
+        raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, worked out from data "
+                        "(to show numbers as dates, give a DataTable column a format)")
 
 
 class ColumnDataSource(Model):

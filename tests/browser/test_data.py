@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -151,3 +152,62 @@ async def test_stream_sends_only_new_rows_and_views_follow(live: Any, page: Page
     assert frames.events("patch") == [{"kind": "patch", "model": sources[0].id,
                                        "patches": {"v": [[0, -3.25]]}}]
     await screenshot(page, "stream-chart-table", full_page=True)
+
+
+def dated_app(sources: list[ColumnDataSource]) -> Any:
+    def app(doc: Document) -> None:
+        source = ColumnDataSource(data={
+            "when": [dt.datetime(2024, 3, 5, 14, 30), dt.datetime(2023, 12, 31, 23, 59, 59),
+                     dt.datetime(2024, 1, 2, 8, 0)],
+            "day": [dt.date(2024, 3, 5), dt.date(2023, 12, 31), dt.date(2024, 1, 2)],
+            "visits": [1200, 950, 30000],
+            "share": [0.25, 0.125, 0.625]})
+        sources.append(source)
+        more = Button(label="More")
+        more.on_click(lambda: source.stream({
+            "when": [dt.datetime(2024, 4, 1, 9, 15)], "day": [dt.date(2024, 4, 1)],
+            "visits": [20], "share": [0.5]}, rollover=3))
+        doc.add_root(Column(more, DataTable(source=source, columns=[
+            {"field": "when", "title": "When"}, {"field": "day", "title": "Day"},
+            {"field": "visits", "title": "Visits", "format": "number:0"},
+            {"field": "share", "title": "Share", "format": "percent:1"}])))
+
+    return app
+
+
+async def test_dates_read_as_dates_and_numbers_in_the_readers_locale(
+        live: Any, page: Page, screenshot: Any) -> None:
+    sources: list[ColumnDataSource] = []
+    server = await live({"/dated": dated_app(sources)})
+    await server.open(page, "/dated")
+    # Python datetimes and dates, not epoch milliseconds; UTC, as charts show them.
+    assert await body_column(page, 1) == [
+        "2024-03-05 14:30:00", "2023-12-31 23:59:59", "2024-01-02 08:00:00"]
+    assert await body_column(page, 2) == ["2024-03-05", "2023-12-31", "2024-01-02"]
+    # Numbers as this browser's locale writes them (en-US: 1,200 and 12.5%).
+    locale_number = "(v) => new Intl.NumberFormat(undefined, {maximumFractionDigits: 0}).format(v)"
+    visits = [await page.evaluate(locale_number, v) for v in (1200, 950, 30000)]
+    assert await body_column(page, 3) == visits
+    assert len(set(visits[0]) - set("1200")) <= 1  # "1,200", "1.200", "1 200" or "1200"
+    assert (await body_column(page, 4))[1] == await page.evaluate(
+        "new Intl.NumberFormat(undefined, {style: 'percent', minimumFractionDigits: 1})"
+        ".format(0.125)")
+
+    # Sorting goes by the values, not by the text shown.
+    await page.get_by_role("button", name="When").click()
+    assert await body_column(page, 2) == ["2023-12-31", "2024-01-02", "2024-03-05"]
+    await page.get_by_role("button", name="Visits").click()
+    assert await body_column(page, 3) == [visits[1], visits[0], visits[2]]
+    await screenshot(page, "table-dates")
+
+    # A selected row stays selected while older rows roll off before it.
+    await page.get_by_role("row", name="2024-01-02").click()
+    await expect(page.get_by_role("row", selected=True)).to_contain_text("2024-01-02 08:00:00")
+    await page.get_by_role("button", name="Visits").click()  # descending
+    await page.get_by_role("button", name="Visits").click()  # unsorted again
+    await page.get_by_role("button", name="More").click()
+    await expect(page.locator(".aio-table tbody tr").last).to_contain_text("2024-04-01 09:15:00")
+    await expect(page.locator(".aio-table tbody tr")).to_have_count(3)
+    await expect(page.get_by_role("row", selected=True)).to_have_count(1)
+    await expect(page.get_by_role("row", selected=True)).to_contain_text("2024-01-02 08:00:00")
+    assert sources[0].selected == [1]

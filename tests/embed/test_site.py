@@ -90,7 +90,7 @@ async def run_app_site() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def gunicorn_site() -> AsyncIterator[tuple[str, Running]]:
-    site = await start(str(GUNICORN), "examples.embed.site:app",
+    site = await start(str(GUNICORN), "tests.embed.gunicorn_site:app",
                        "--worker-class", "aiohttp.GunicornWebWorker",
                        "--bind", "127.0.0.1:0", "--no-control-socket", "-w", "2")
     try:
@@ -159,42 +159,56 @@ async def test_the_websocket_needs_the_login_too(run_app_site: str) -> None:
         assert refused.value.status == 403
 
 
+class HeldWorker:
+    """Blocks one worker (found by the pid it answers) until the block is left."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http, self.base = http, base
+
+    async def __aenter__(self) -> int:
+        self.response = await self.http.get(self.base + "/test/hold?s=1.5")
+        return int((await self.response.content.readline()).decode())
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.response.read()  # the worker is free again once this returns
+        self.response.release()
+
+
 async def test_gunicorn_with_two_workers(gunicorn_site: tuple[str, Running]) -> None:
     base, site = gunicorn_site
     workers = {int(m) for m in re.findall(r"Booting worker with pid: (\d+)",
                                           "\n".join(site.lines))}
     assert len(workers) == 2
-    # A fresh connection per request, so the kernel spreads them over both workers.
     async with http_session(force_close=True) as http:
-        served: set[int] = set()
-        deadline = asyncio.get_running_loop().time() + 30  # a worker may still be starting
-        while served != workers and asyncio.get_running_loop().time() < deadline:
-            async with http.get(base + "/api/whoami") as response:
-                served.add((await response.json())["pid"])
-            await asyncio.sleep(0.02)
-        assert served == workers
+        # While one worker is held, a new connection can only reach the other.
+        async with HeldWorker(http, base) as held, http.get(base + "/api/whoami") as response:
+            other = (await response.json())["pid"]
+        assert {held, other} == workers
         await sign_in(http, base, "alice", "wonderland")  # the cookie works on both
-        # A session whose page came from one worker and whose websocket reached the
+        # A session whose page came from one worker and whose websocket reaches the
         # other: lazy sessions make the websocket's worker build it, so it works.
-        crossed = 0
-        for _ in range(16):
-            async with http.get(base + "/team/") as page:
-                page_pid = int(page.headers["X-Worker-Pid"])
-                html = await page.text()
-            token = re.search(r'name="aioserve-token" content="([^"]+)"', html)
-            assert token is not None
-            async with await ClientSession.connect(base + "/team/", token.group(1), "/team/ws",
-                                                   http=http) as team:
-                built_by = int(team.document.find(name="worker").text.split()[-1].rstrip("."))
-                assert built_by in workers
-                await team.set(team.document.find(name="message"), "value", "hi")
-                await team.click(team.document.find(name="send"))
-                await team.wait_for(lambda doc: doc.find(name="said").text.endswith(
-                    "said: hi"), timeout=10)
-            crossed += built_by != page_pid
-            if crossed >= 2:
-                break
-        assert crossed >= 2
+        async with HeldWorker(http, base) as held, http.get(base + "/team/") as page:
+            page_pid = int(page.headers["X-Worker-Pid"])
+            html = await page.text()
+        assert page_pid != held
+        token = re.search(r'name="aioserve-token" content="([^"]+)"', html)
+        assert token is not None
+        for _ in range(20):  # hold the page's worker, so the websocket goes to the other
+            async with HeldWorker(http, base) as held:
+                if held != page_pid:
+                    continue
+                team = await ClientSession.connect(base + "/team/", token.group(1), "/team/ws",
+                                                   http=http, timeout=10)
+            break
+        else:
+            pytest.fail("could not hold the page's worker in 20 tries")
+        async with team:
+            built_by = int(team.document.find(name="worker").text.split()[-1].rstrip("."))
+            assert built_by != page_pid and built_by in workers
+            await team.set(team.document.find(name="message"), "value", "hi")
+            await team.click(team.document.find(name="send"))
+            await team.wait_for(lambda doc: doc.find(name="said").text.endswith("said: hi"),
+                                timeout=10)
         async with ClientSession.open(base + "/dash/sliders", http=http) as sliders:
             await sliders.set(sliders.document.find(type="Slider"), "value", 3)
             await sliders.wait_for(

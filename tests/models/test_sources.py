@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from typing import Any
 
@@ -159,3 +160,72 @@ def test_replacing_data_is_a_set_of_the_whole_property() -> None:
     source.data = {"x": [1, 2], "label": ["a", "b"]}
     assert source.length == 2
     assert ColumnDataSource().length == 0
+
+
+async def test_rollover_moves_the_selection_with_its_rows() -> None:
+    source, recorder = await live_source({"x": [10, 11, 12, 13]})
+    seen: list[tuple[list[int], list[int]]] = []
+    source.on_change("selected", lambda attr, old, new: seen.append((old, new)))
+    source.selected = [0, 2, 3]  # rows 10, 12 and 13
+    await settle()
+    recorder.batches.clear()
+    source.stream({"x": [14, 15]}, rollover=4)  # 10 and 11 roll off
+    await settle()
+    assert source.data == {"x": [12, 13, 14, 15]}
+    assert source.selected == [0, 1]  # still rows 12 and 13; row 10 rolled off
+    assert [source.data["x"][i] for i in source.selected] == [12, 13]
+    assert seen[-1] == ([0, 2, 3], [0, 1])  # the app's callbacks see it as any change
+    # Pages get it as a plain set of `selected`, after the stream it follows.
+    (batch,) = recorder.batches
+    assert [e["kind"] for e in batch] == ["stream", "set"]
+    assert batch[1] == {"kind": "set", "model": source.id, "attr": "selected", "value": [0, 1]}
+
+
+async def test_a_stream_without_rows_rolling_off_keeps_the_selection() -> None:
+    source, recorder = await live_source({"x": [1, 2]})
+    source.selected = [1]
+    await settle()
+    source.stream({"x": [3]}, rollover=5)
+    source.stream({"x": [4]})
+    await settle()
+    assert source.selected == [1]
+    assert [e["kind"] for e in recorder.batches[-1]] == ["stream", "stream"]
+
+
+async def test_when_every_selected_row_rolls_off_nothing_is_selected() -> None:
+    source, _ = await live_source({"x": [1, 2, 3]})
+    source.selected = [0, 1]
+    source.stream({"x": [4, 5, 6, 7]}, rollover=3)
+    assert source.selected == []
+    source.stream({"x": [8]}, rollover=3)  # nothing selected: no change, no set
+    assert source.selected == []
+
+
+def test_a_source_says_which_columns_held_dates() -> None:
+    source = ColumnDataSource(data={
+        "when": [None, dt.datetime(2024, 3, 5, 14, 30)], "day": [None, dt.date(2024, 3, 5)],
+        "n": [1, 2], "name": ["x", None]})
+    assert source.column_types == {"when": "datetime", "day": "date"}
+    assert source.to_json()["props"]["column_types"] == {"when": "datetime", "day": "date"}
+    assert source.to_json()["props"]["data"]["when"] == [None, 1709649000000.0]
+    source.data = {"n": [1]}
+    assert source.column_types == {}
+
+
+def test_a_dataframes_datetime_columns_are_marked() -> None:
+    pd = pytest.importorskip("pandas")
+    table = DataTable(pd.DataFrame({"when": pd.to_datetime(["2024-03-05 14:30"]), "v": [1.5]}))
+    assert table.source.column_types == {"when": "datetime"}
+
+
+async def test_column_types_follow_streams_as_a_set_after_the_rows() -> None:
+    source, recorder = await live_source({"t": [], "v": []})
+    assert source.column_types == {}
+    source.stream({"t": [dt.datetime(2024, 3, 5, 14, 30)], "v": [1]})
+    await settle()
+    assert source.column_types == {"t": "datetime"}
+    assert [e["kind"] for e in recorder.batches[-1]] == ["stream", "set"]
+    assert recorder.batches[-1][1]["attr"] == "column_types"
+    source.stream({"t": [dt.datetime(2024, 3, 6)], "v": [2]})  # no change: no set
+    await settle()
+    assert [e["kind"] for e in recorder.batches[-1]] == ["stream"]
