@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import platform
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -101,8 +102,12 @@ FALLBACK_RATE = {"aioserve": 300.0, "bokeh": 10.0}  # sessions/s when (2) did no
 
 
 def sweep_period_ms(n: int, rate: float) -> int:
-    """Long enough that all n sessions exist before the reaper's first sweep."""
-    return int((n / rate * 1.5 + 4) * 1000)
+    """Long enough that all n sessions exist before the reaper's first sweep.
+
+    `rate` is full sessions/s from (2); a page alone creates a session about
+    twice as fast, and the run checks that creation did end before the sweep.
+    """
+    return int((n / (2 * rate) * 1.5 + 5) * 1000)
 
 
 async def reaper(kinds: tuple[str, ...], sizes: Sizes, scratch: Path,
@@ -193,7 +198,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
         "mode": "quick" if args.quick else "full",
-        "command": "python -m bench " + " ".join(sys.argv[1:]),
+        "command": "python -m bench " + shlex.join(sys.argv[1:]),
         "machine": machine(), "sizes": vars(sizes), "note": args.note, "measures": {},
         "nice": args.nice, "load_before": os.getloadavg(),
         "aioserve_source": os.environ.get("BENCH_AIOSERVE_SOURCE", "this checkout"),

@@ -34,8 +34,9 @@ async def open_app(c: TestClientT, path: str) -> ClientSession:
 
 
 def test_make_serve_serves_the_apps_and_not_the_helpers() -> None:
-    done = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=30, check=True)
+    # --no-print-directory: under `make test` this make is nested and would say so.
+    done = subprocess.run(["make", "--no-print-directory", "-n", "serve"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30, check=True)
     command = done.stdout.strip().splitlines()[-1].split()
     assert command[:2] == [".venv/bin/aioserve", "serve"]
     served = set(command[2:])

@@ -10,7 +10,7 @@ import base64
 import itertools
 import json
 import re
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from html import unescape
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -54,6 +54,7 @@ class _Closable(Protocol):
 
 
 T = TypeVar("T", bound=_Closable)
+_SocketOpener = Callable[[], Awaitable[aiohttp.ClientWebSocketResponse]]
 
 
 class Opening(Generic[T]):
@@ -76,7 +77,7 @@ class Opening(Generic[T]):
 
 
 class ClientSession:
-    """One websocket connection to one session."""
+    """One websocket connection to one session; `reconnect()` opens another to it."""
 
     def __init__(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse,
                  session_id: str, *, owns_http: bool) -> None:
@@ -84,6 +85,10 @@ class ClientSession:
         self.ws_path = ""  # the websocket's URL path, e.g. "/dash/sliders/ws"
         self.document = ClientDocument()
         self.seq = 0
+        # The server session the document came from (the ack's `instance`): one rebuilt
+        # under the same id after reaping numbers afresh, so it is pulled, never resumed.
+        self.instance: str | None = None
+        self._open_socket: _SocketOpener | None = None  # another websocket, same token
         self.messages: list[dict[str, Any]] = []  # everything received, for tests and tools
         self.notices: list[str] = []
         self._owns_http = owns_http
@@ -148,33 +153,78 @@ class ClientSession:
     async def connect(cls, page_url: str, token: str, ws_path: str, *,
                       http: aiohttp.ClientSession, origin: str | None = None,
                       timeout: float = 30, owns_http: bool = False, resume_since: int | None = None,
+                      instance: str | None = None, document: ClientDocument | None = None,
                       **ws_options: Any) -> ClientSession:
-        """Open the websocket of a token already minted (by a page, or by hand)."""
+        """Open the websocket of a token already minted (by a page, or by hand).
+
+        `resume_since=seq` asks only for the changes after `seq`, to be applied to
+        `document` (the copy kept from before). Give `instance`, the `instance` of
+        the session that copy came from: if the server's session is another one (it
+        was reaped and built again under the same id), the whole document is pulled
+        instead. `session.reconnect()` does all this for a session already open.
+        """
         session_id = token_session_id(token)
         parts = urlsplit(page_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
         ws_url = urlunsplit((scheme, parts.netloc, ws_path, urlencode({"session": session_id}), ""))
         headers = {"Origin": origin} if origin else None
-        ws = await http.ws_connect(ws_url, protocols=("aioserve", token), headers=headers,
-                                   timeout=aiohttp.ClientWSTimeout(ws_close=timeout),
-                                   **ws_options)
-        self = cls(http, ws, session_id, owns_http=owns_http)
+
+        async def open_socket() -> aiohttp.ClientWebSocketResponse:
+            ws: aiohttp.ClientWebSocketResponse = await http.ws_connect(
+                ws_url, protocols=("aioserve", token), headers=headers,
+                timeout=aiohttp.ClientWSTimeout(ws_close=timeout), **ws_options)
+            return ws
+
+        self = cls(http, await open_socket(), session_id, owns_http=owns_http)
         self.ws_path = ws_path
+        self._open_socket = open_socket
+        if document is not None:
+            self.document = document
+        if resume_since is not None:
+            self.seq, self.instance = resume_since, instance
+        try:
+            await self._sync(timeout, resume=resume_since is not None)
+        except BaseException:
+            await self.ws.close()
+            raise
+        return self
+
+    async def reconnect(self, *, timeout: float = 30) -> None:
+        """Open a new websocket to the same session (same token), as a page does after
+        a dropped connection, and catch up: the missed patches when the server still
+        has the session this document came from, the whole document when the session
+        was rebuilt in between (same id, new `instance`)."""
+        if self._open_socket is None:
+            raise RuntimeError("this session was not opened with connect() or open()")
+        await self._stop_reading()
+        self._replies.clear()  # the old socket's reader failed them with SessionClosed
+        self.ws = await self._open_socket()
+        self.closed = None
+        try:
+            await self._sync(timeout, resume=True)
+        except BaseException:
+            await self.ws.close()
+            raise
+
+    async def _sync(self, timeout: float, *, resume: bool) -> None:
+        """Read the ack, send `pull` or `resume`, apply the answer, start reading."""
         ack = await self._receive(timeout)
         if ack.get("type") != "ack":
             raise ClientError("bad_message", f"expected ack, got {ack}")
-        if resume_since is None:
-            await ws.send_str(json.dumps({"type": "pull"}))
+        server_instance = ack.get("instance")
+        # A resume is only sound against the very session the document came from.
+        resume = resume and (self.instance is None or self.instance == server_instance)
+        self.instance = server_instance
+        if resume:
+            await self.ws.send_str(json.dumps({"type": "resume", "since": self.seq}))
         else:
-            self.seq = resume_since
-            await ws.send_str(json.dumps({"type": "resume", "since": resume_since}))
+            await self.ws.send_str(json.dumps({"type": "pull"}))
         first = await self._receive(timeout)
         while first.get("type") == "patch":  # resumed: missed patches come first
             self._handle(first)
             first = await self._receive(timeout)
         self._handle(first)
         self._reader = asyncio.create_task(self._read())
-        return self
 
     async def _receive(self, timeout: float) -> dict[str, Any]:
         frame = await asyncio.wait_for(self.ws.receive(), timeout)
@@ -295,10 +345,14 @@ class ClientSession:
                 raise TimeoutError(f"no quiet period of {quiet} s within {timeout} s")
             await asyncio.sleep(max(0.005, quiet - idle) if not self._replies else 0.005)
 
-    async def close(self) -> None:
+    async def _stop_reading(self) -> None:
         await self.ws.close()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
+
+    async def close(self) -> None:
+        await self._stop_reading()
         if self._owns_http:
             await self.http.close()
 

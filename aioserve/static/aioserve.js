@@ -36,6 +36,7 @@ export function start(options = {}) {
     root = h("div", {id: "aioserve-root"});
     document.body.append(root);
   }
+  root.classList.add("aio-app"); // aioserve's styles apply inside it only
 
   const store = new DocumentStore();
   let connection = null;

@@ -15,6 +15,8 @@
     target.parentNode.insertBefore(box, target.nextSibling);
     target = box;
   }
+  // aioserve's styles apply inside this element only (see aioserve.css).
+  target.classList.add("aio-app");
   const present = Array.prototype.map.call(
     document.querySelectorAll("link[rel=stylesheet]"), function (link) { return link.href; });
   config.css.forEach(function (href) {

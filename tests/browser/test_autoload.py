@@ -4,6 +4,7 @@ shows an app and the user works it there."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,20 @@ async def test_a_static_page_on_another_port_embeds_a_live_app(
     await page.goto(f"http://{site_origin}/index.html?server={app_origin}")
     await page.wait_for_selector(CONNECTED)
     embedded = page.locator("#sliders-app")
-    await expect(embedded).to_have_class("aioserve-embed")
+    await expect(embedded).to_have_class(re.compile(r"\baioserve-embed\b"))
     # The host page is still there, the app sits inside its element.
     await expect(page.get_by_role("heading", name="Quarterly report")).to_be_visible()
     label = embedded.get_by_text("frequency 1.0")
     await expect(label).to_be_visible()
+    # aioserve styles the app, not the site around it: the host keeps its own look.
+    style = "(el) => { const s = getComputedStyle(el); return [s.fontFamily, s.backgroundColor]; }"
+    host_font, host_background = await page.locator("body").evaluate(style)
+    assert "system-ui" not in host_font and host_background == "rgba(0, 0, 0, 0)"
+    host_heading_font, _ = await page.get_by_role("heading", name="Quarterly report").evaluate(
+        style)
+    assert host_heading_font == host_font
+    app_font, _ = await embedded.evaluate(style)
+    assert app_font.startswith("system-ui")
 
     slider = embedded.get_by_role("slider", name="Frequency")
     await slider.focus()

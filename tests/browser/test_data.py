@@ -188,7 +188,6 @@ async def test_dates_read_as_dates_and_numbers_in_the_readers_locale(
     locale_number = "(v) => new Intl.NumberFormat(undefined, {maximumFractionDigits: 0}).format(v)"
     visits = [await page.evaluate(locale_number, v) for v in (1200, 950, 30000)]
     assert await body_column(page, 3) == visits
-    assert len(set(visits[0]) - set("1200")) <= 1  # "1,200", "1.200", "1 200" or "1200"
     assert (await body_column(page, 4))[1] == await page.evaluate(
         "new Intl.NumberFormat(undefined, {style: 'percent', minimumFractionDigits: 1})"
         ".format(0.125)")
