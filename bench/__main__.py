@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -166,10 +167,8 @@ def preflight(kinds: tuple[str, ...], nice: int) -> None:
         # against each other; the session's own weight is set here.
         autogroup = Path("/proc/self/autogroup")
         if autogroup.exists():
-            try:
+            with contextlib.suppress(OSError):
                 autogroup.write_text(str(nice))
-            except OSError:
-                pass
 
 
 def main() -> None:
@@ -194,7 +193,7 @@ def main() -> None:
     if args.server_gc_threshold:
         os.environ["BENCH_GC_THRESHOLD"] = args.server_gc_threshold
     sizes = QUICK if args.quick else FULL
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     results: dict[str, Any] = {
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
         "mode": "quick" if args.quick else "full",

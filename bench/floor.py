@@ -21,7 +21,8 @@ from aiohttp import WSMsgType, web
 XS = [i / 20 for i in range(200)]
 DOC = json.dumps({"type": "doc", "seq": 1, "doc": {
     "title": "Dashboard", "roots": ["m1"], "theme_css": [],
-    "models": {"m1": {"type": "ColumnDataSource", "props": {"data": {"x": XS, "y": [math.sin(x) for x in XS]}}},
+    "models": {"m1": {"type": "ColumnDataSource",
+                      "props": {"data": {"x": XS, "y": [math.sin(x) for x in XS]}}},
                **{f"m{i}": {"type": "Div", "props": {"text": "x" * 40, "visible": True,
                                                      "css_classes": [], "name": None}}
                   for i in range(2, 14)}}}}, separators=(",", ":"))

@@ -150,9 +150,9 @@ async def idle_connected(server: Server, dialect: Dialect, n: int, *, concurrenc
         times = [session.opened_at, *(ws.pings or [])]
         pings += len(times) - 1
         early = [t for t in times if t <= connected]
-        opening = max(opening, *(b - a for a, b in zip(early, early[1:])), 0.0)
+        opening = max(opening, *(b - a for a, b in zip(early, early[1:], strict=False)), 0.0)
         window = [early[-1], *(t for t in times if t > connected), end]
-        gap = max(b - a for a, b in zip(window, window[1:]))
+        gap = max(b - a for a, b in zip(window, window[1:], strict=False))
         steady = max(steady, gap)
         late += gap > 1.5 * keep_alive_s
     await close_all(opened)

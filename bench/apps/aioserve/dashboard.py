@@ -8,8 +8,17 @@ import math
 import os
 
 from aioserve import curdoc
-from aioserve.models import Button, Chart, Column, ColumnDataSource, Div, Row, Select, Slider
-from aioserve.models import TextInput
+from aioserve.models import (
+    Button,
+    Chart,
+    Column,
+    ColumnDataSource,
+    Div,
+    Row,
+    Select,
+    Slider,
+    TextInput,
+)
 
 doc = curdoc()
 if os.environ.get("BENCH_RUN_LOG"):
