@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import secrets
 import sys
 import traceback
 import types
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +54,8 @@ class CodeHandler(Handler):
     def __init__(self, path: Path, argv: list[str]) -> None:
         self.path = path.resolve()
         self.argv = argv
+        self._file = str(self.path)  # what each session's module and sys.path[0] get
+        self._folder = str(self.path.parent)
         self.error: str | None = None
         self.code: types.CodeType | None = None
         self.reload()
@@ -77,11 +79,11 @@ class CodeHandler(Handler):
     def modify_document(self, doc: Document) -> None:
         if self.code is None:
             raise AppLoadError(self.error or f"{self.path} could not be loaded")
-        module = types.ModuleType(MODULE_PREFIX + uuid.uuid4().hex)
-        module.__file__ = str(self.path)
+        module = types.ModuleType(MODULE_PREFIX + secrets.token_hex(16))
+        module.__file__ = self._file
         sys.modules[module.__name__] = module
         doc._app_modules.append(module.__name__)
-        with _app_environment([self.path.name, *self.argv], str(self.path.parent)), \
+        with _app_environment([self.path.name, *self.argv], self._folder), \
                 using_document(doc):
             exec(self.code, module.__dict__)
 

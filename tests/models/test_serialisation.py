@@ -126,6 +126,21 @@ def test_column_values_are_sent_as_json(value: Any, sent: Any) -> None:
     assert source.to_json()["props"]["data"] == {"c": [sent]}
 
 
+@pytest.mark.parametrize(("column", "sent"), [
+    ([1, 2.5, 3], [1, 2.5, 3]),
+    ([0.5, math.nan, -math.inf], [0.5, None, None]),
+    ([2**70, 0.5], [2**70, 0.5]),  # an int past a float's range is still sent as it is
+    ([2**1100, math.nan], [2**1100, None]),
+    ([1, True, None], [1, True, None]),
+    ([], []),
+])
+def test_whole_columns_are_sent_as_json(column: list[Any], sent: list[Any]) -> None:
+    source = ColumnDataSource(data={"c": column})
+    data = source.to_json()["props"]["data"]
+    assert data == {"c": sent}
+    assert data["c"] is not source.data["c"]  # a later in-place change must not leak in
+
+
 def test_numpy_values_are_sent_as_plain_numbers() -> None:
     np = pytest.importorskip("numpy")
     source = ColumnDataSource(data={"a": np.arange(3), "b": np.array([0.5, np.nan, 2])})
