@@ -11,27 +11,7 @@ import pytest
 from aioserve import Document, curdoc
 from aioserve.document.model import Event, event_caller
 from aioserve.models import Button, Column, Div, FileInput, Slider, TextInput
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.batches: list[list[dict[str, Any]]] = []
-        self.failures: list[tuple[BaseException, Any]] = []
-
-    def document_changed(self, events: list[tuple[dict[str, Any], object | None]]) -> None:
-        self.batches.append([event for event, _ in events])
-
-    def callback_failed(self, exc: BaseException, callback: Any) -> None:
-        self.failures.append((exc, callback))
-
-
-async def live_doc(*roots: Any) -> tuple[Document, Recorder]:
-    doc = Document()
-    for root in roots:
-        doc.add_root(root)
-    recorder = Recorder()
-    doc._go_live(recorder, asyncio.get_running_loop())
-    return doc, recorder
+from tests.document.recording import live_doc
 
 
 def click(button: Button, doc: Document) -> None:
