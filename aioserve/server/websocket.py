@@ -198,9 +198,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             connection.send(_error(msg_id, "internal_error", "the server failed to handle "
                                    "this message"))
         else:
-            # What the message's callbacks changed goes out now, not a loop
-            # turn later: the user is waiting for it (a hold still batches).
-            session.document._flush()
+            session.flush()  # its patch goes before its ok
             connection.send(dumps({"type": "ok", "reply_to": msg_id}))
         finally:
             if timing is not None:

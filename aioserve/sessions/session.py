@@ -143,6 +143,11 @@ class ServerSession:
 
     # ---- incoming
 
+    def flush(self) -> None:
+        """Send the document's pending changes now, not a loop turn later (a hold
+        still batches): the user who sent a message is waiting for its effect."""
+        self.document._flush()
+
     def receive(self, connection: Connection, message: dict[str, Any]) -> None:
         """Apply one `set` or `event` from a client; raise ProtocolError to refuse it."""
         kind = message.get("type")
