@@ -280,6 +280,19 @@ async def test_changes_of_one_turn_go_out_as_one_patch(client: Client) -> None:
     await ws.close()
 
 
+async def test_the_patch_a_message_causes_comes_before_its_ok(client: Client) -> None:
+    c = await client()
+    ws, doc = await pulled(c)
+    await ws.send_str(json.dumps({"type": "set", "id": 1, "model": model_id(doc, "slider"),
+                                  "attr": "value", "value": 4}))
+    patch, ok = await receive(ws), await receive(ws)
+    assert patch["type"] == "patch"  # the sender's copy: the callback's change, not its own set
+    assert patch["events"] == [{"kind": "set", "model": model_id(doc, "label"),
+                                "attr": "text", "value": "value 4"}]
+    assert ok == {"type": "ok", "reply_to": 1}
+    await ws.close()
+
+
 async def test_resume_replays_missed_patches(client: Client) -> None:
     c = await client()
     first = await ClientSession.open(str(c.make_url("/app?aioserve-session-id=resumable")),
