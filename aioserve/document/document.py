@@ -183,7 +183,9 @@ class Document:
             self._collect()
         # Only the change itself comes from the sender; what callbacks do goes to everyone.
         origin, self._origin = self._origin, None
-        if self._listener is not None:  # before going live the `doc` message carries it all
+        # Before going live the `doc` message carries it all; rows kept on the server
+        # (a downsampled chart's) are never sent.
+        if self._listener is not None and not model._kept_on_server:
             self._emit({"kind": "set", "model": model.id, "attr": name,
                         "value": prop.to_json(new)}, origin)
         for callback in model.change_callbacks(name):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
+from weakref import WeakSet
 
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
@@ -110,6 +111,13 @@ class _ColumnTypes(Property[dict[str, str]]):
                         "(to show numbers as dates, give a DataTable column a format)")
 
 
+class SourceWatcher(Protocol):
+    """A chart that may draw a downsampled view of a source (charts.py)."""
+
+    def downsamples(self) -> bool: ...
+    def _source_changed(self) -> None: ...
+
+
 class ColumnDataSource(Model):
     """Columns of data. Charts and tables on the same source follow it.
 
@@ -129,6 +137,10 @@ class ColumnDataSource(Model):
     column_types = _ColumnTypes({}, help="Read-only, worked out from data: the columns that "
                                 "hold dates ('date') or datetimes ('datetime')")
 
+    # Charts told of every change of the rows. While one of them draws a downsampled
+    # view, the columns stay on the server: the page gets their names only.
+    _watchers: WeakSet[SourceWatcher] | None = None
+
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         if data is not None:
             kwargs["data"] = data
@@ -138,6 +150,37 @@ class ColumnDataSource(Model):
         super()._set_property(name, value)
         if name == "data":
             self._update_column_types()
+            self._tell_watchers()
+
+    def _watch(self, watcher: SourceWatcher) -> None:
+        if self._watchers is None:
+            self._watchers = WeakSet()
+        self._watchers.add(watcher)
+
+    def _unwatch(self, watcher: SourceWatcher) -> None:
+        if self._watchers is not None:
+            self._watchers.discard(watcher)
+
+    def _tell_watchers(self) -> None:
+        for watcher in list(self._watchers or ()):
+            watcher._source_changed()
+
+    @property
+    def _kept_on_server(self) -> bool:  # type: ignore[override]
+        return any(w.downsamples() for w in self._watchers or ())
+
+    def _resend(self) -> None:
+        """The page needs the rows again (no chart downsamples them any more)."""
+        if self._document is not None and not self._kept_on_server:
+            self._document._emit({"kind": "set", "model": self.id, "attr": "data",
+                                  "value": type(self).data.to_json(self.data)})
+
+    def to_json(self) -> dict[str, Any]:
+        if not self._kept_on_server:
+            return super().to_json()
+        props = dict(self._values)
+        props.update(data={name: [] for name in self.data}, selected=list(self.selected))
+        return {"type": type(self).__name__, "props": props}
 
     def _update_column_types(self) -> None:
         # Sent after the data it describes; a set only when it changed.
@@ -149,7 +192,8 @@ class ColumnDataSource(Model):
 
     def validate_client(self, attr: str, value: Any) -> None:
         if any(i >= self.length for i in value):
-            raise ValueError(f"ColumnDataSource.selected: index out of range ({self.length} rows)")
+            raise ValueError(f"ColumnDataSource.selected: {value!r:.60} has an index out of "
+                             f"range ({self.length} rows)")
 
     def stream(self, new_data: Mapping[str, Any], rollover: int | None = None) -> None:
         """Append rows; keep only the last `rollover` rows when given."""
@@ -214,8 +258,9 @@ class ColumnDataSource(Model):
             self._document._check_thread()
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self._document is not None:
+        if self._document is not None and not self._kept_on_server:
             self._document._emit(event)
+        self._tell_watchers()
 
 
 def as_source(data: Any, owner: str = "source") -> ColumnDataSource:

@@ -70,7 +70,8 @@ export class ChartView extends ModelView {
 
   draw() {
     const props = this.props;
-    const data = this.ctx.store.get(refId(props.source))?.props.data ?? {};
+    // A downsampled chart draws the rows the server picked for the visible range.
+    const data = props.view?.data ?? this.ctx.store.get(refId(props.source))?.props.data ?? {};
     const layout = computeLayout(props, data, this.size());
     this.layout = layout;
     this.order = hoverOrder(layout);
