@@ -26,7 +26,7 @@ from aioserve.server import autoload, dev, pages, websocket
 from aioserve.server.auth import MIN_COOKIE_SECRET_BYTES, add_auth_routes, load_auth_module
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
-from aioserve.server.metrics import ServerMetrics, metrics_context, metrics_page
+from aioserve.server.metrics import METRICS, ServerMetrics, metrics_context, metrics_page
 from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 from aioserve.server.tls import ssl_context
@@ -75,7 +75,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
 def _add_operations(app: web.Application, state: ServerState) -> None:
     """--metrics and --dev: their routes and background tasks."""
     if state.config.metrics:
-        state.metrics = ServerMetrics(state)
+        app[METRICS] = ServerMetrics(state)
         app.router.add_get("/_aioserve/metrics", metrics_page, name="aioserve-metrics")
         app.cleanup_ctx.append(metrics_context)
     if state.config.dev:

@@ -24,13 +24,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from aioserve.errors import ConfigError
-from aioserve.server.keys import USER
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 LOGIN_ROUTE = "aioserve-login"
 LOGOUT_ROUTE = "aioserve-logout"
@@ -40,6 +37,8 @@ PUBLIC_ROUTES = frozenset({"aioserve-static", "aioserve-favicon", "aioserve-heal
                            "aioserve-ready", "aioserve-metrics", LOGIN_ROUTE, LOGOUT_ROUTE})
 SESSION_COOKIE = "aioserve_session"
 MIN_COOKIE_SECRET_BYTES = 32
+# The user the auth middleware found for this request (the session's `context.user`).
+USER = web.RequestKey("aioserve_user", object)
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=?")
 
 

@@ -19,8 +19,8 @@ from aioserve.security.tokens import (
     generate_session_id,
     generate_token,
 )
-from aioserve.server.auth import logout_url_for
-from aioserve.server.keys import STATE, USER
+from aioserve.server.auth import USER, logout_url_for
+from aioserve.server.keys import STATE
 from aioserve.sessions.context import RequestData
 
 if TYPE_CHECKING:
