@@ -11,7 +11,6 @@ from aiohttp import web
 if TYPE_CHECKING:
     from aioserve.config import Config
     from aioserve.security.origins import OriginPattern
-    from aioserve.server.auth import AuthProvider
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
 
@@ -25,7 +24,6 @@ class ServerState:
     origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
     connections: set[Connection] = field(default_factory=set)
     draining: bool = False
-    auth: AuthProvider | None = None  # from --auth-module
 
     def session_count(self) -> int:
         return sum(len(a.registry) for a in self.apps.values())
@@ -35,6 +33,8 @@ STATE = web.AppKey("aioserve_state", ServerState)
 # The client's real address under --use-xheaders, set on the original request
 # so our access logger (which sees that request, not a clone) can report it.
 REAL_REMOTE = web.RequestKey("aioserve_real_remote", str)
+# The user the auth module (or an embedding site's middleware) found for this request.
+USER = web.RequestKey("aioserve_user", object)
 # This request's raw XSRF token under --enable-xsrf-cookies (see xsrf_middleware.py).
 XSRF_TOKEN = web.RequestKey("aioserve_xsrf_token", bytes)
 

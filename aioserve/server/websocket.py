@@ -13,8 +13,8 @@ from aiohttp.typedefs import Handler
 from aioserve.errors import ProtocolError
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
 from aioserve.security.tokens import TokenError, TokenPayload, verify_token
-from aioserve.server.auth import USER, logout_url_for
-from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
+from aioserve.server.auth import logout_url_for
+from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.connection import Connection
@@ -129,7 +129,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
             payload.session_id, lambda: served.create_session(
                 payload.session_id, RequestData.from_token_extra(extra),
                 user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+                logout_url=logout_url_for(request), token_payload=extra))
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
