@@ -12,8 +12,9 @@ from aiohttp import WSMsgType, web
 
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
+from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
-from aioserve.security.tokens import TokenError, TokenPayload, verify_token
+from aioserve.security.tokens import TokenError, TokenPayload
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
@@ -40,7 +41,7 @@ def handler_for(served: ServedApp) -> Handler:
         if state.draining:
             raise web.HTTPServiceUnavailable(text="server is shutting down")
         _check_origin(request, state)
-        payload = _check_token(request, state, served.engine.subprotocol)
+        payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
         ws = web.WebSocketResponse(
@@ -80,13 +81,18 @@ def handler_for(served: ServedApp) -> Handler:
 
 def _check_origin(request: web.Request, state: ServerState) -> None:
     patterns = state.origins
+    scheme = None  # given entries name other sites too, whose scheme may differ from ours
     if patterns is None:
         patterns = parse_origin_allowlist(_default_origins(request))
+        # The default is this server itself, so its scheme too: https under TLS or
+        # when --use-xheaders says so (the request is then a clone with that scheme).
+        scheme = request.scheme
     origin = request.headers.get("Origin")
     # Browsers always send Origin on a websocket; a client without one is not a
     # browser, so no page of another site is acting for it (as Tornado treats it).
-    if origin is not None and not origin_allowed(origin, patterns):
-        allowed = ", ".join(f"{p.host}:{p.port}" for p in patterns)
+    if origin is not None and not origin_allowed(origin, patterns, scheme=scheme):
+        allowed = ", ".join(f"{scheme + '://' if scheme else ''}{p.host}:{p.port}"
+                            for p in patterns)
         log.warning("Refusing websocket connection from Origin %r; use "
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)
@@ -102,15 +108,15 @@ def _default_origins(request: web.Request) -> tuple[str, ...]:
     return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
 
 
-def _check_token(request: web.Request, state: ServerState,
+def _check_token(request: web.Request, state: ServerState, app_path: str,
                  subprotocol: str = SUBPROTOCOL) -> TokenPayload:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
     if len(offered) != 2 or offered[0] != subprotocol:
         raise web.HTTPForbidden(text=f"expected subprotocols [{subprotocol!r}, <token>]")
     config = state.config
-    try:
-        return verify_token(offered[1], secret_key=config.secret_key,
-                            signed=config.signed_sessions)
+    try:  # the page's check of a requested id, and the app binding (security/admission.py)
+        return check_token(offered[1], app_path=app_path, signed=config.signed_sessions,
+                           secret_key=config.secret_key)
     except TokenError as exc:
         log.warning("Refusing websocket: invalid token or session ID (%s)", exc)
         raise web.HTTPForbidden(text="Invalid token or session ID") from None

@@ -104,9 +104,10 @@ def directory_app(folder: Path) -> Path:
     (app / "static").mkdir(parents=True)
     (app / "templates").mkdir()
     (app / "static" / "note.txt").write_text("static note")
-    (app / "helper.py").write_text("GREETING = 'from a neighbour'\n")
+    (app / "dirapp_neighbour.py").write_text("GREETING = 'from a neighbour'\n")
     (app / "main.py").write_text(
-        "from bokeh.io import curdoc\nfrom bokeh.models import Div\nfrom helper import GREETING\n"
+        "from bokeh.io import curdoc\nfrom bokeh.models import Div\n"
+        "from dirapp_neighbour import GREETING\n"
         "curdoc().add_root(Div(text=GREETING, name='greeting'))\n"
         "curdoc().template_variables['extra'] = 'template variable'\n")
     (app / "server_lifecycle.py").write_text(

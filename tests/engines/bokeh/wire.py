@@ -61,19 +61,19 @@ class BokehWire:
         for frame in frames:
             await self.ws.send_str(frame)
 
-    async def receive(self, timeout: float = 5) -> Message[Any]:
+    async def receive(self, within_s: float = 5) -> Message[Any]:
         while True:
-            frame = await asyncio.wait_for(self.ws.receive(), timeout)
+            frame = await asyncio.wait_for(self.ws.receive(), within_s)
             if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 raise ConnectionError(f"websocket closed: {frame.type!r} {self.ws.close_code}")
             message = await self.receiver.consume(frame.data)
             if message is not None:
                 return message
 
-    async def closed_with(self, timeout: float = 5) -> int | None:
+    async def closed_with(self, within_s: float = 5) -> int | None:
         """Read until the server closes; the close code."""
         while True:
-            frame = await asyncio.wait_for(self.ws.receive(), timeout)
+            frame = await asyncio.wait_for(self.ws.receive(), within_s)
             if frame.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING):
                 return self.ws.close_code
 
