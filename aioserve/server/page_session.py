@@ -153,9 +153,8 @@ async def open_session(request: web.Request, served: ServedApp, session_id: str,
                        extra: dict[str, Any]) -> EngineSession:
     """The one place a session is opened, for the page and the websocket alike:
     the live one with this id, or a new one built (once) from the token's data."""
-    state = request.app[STATE]
     return await served.registry.get_or_create(
         session_id, lambda: served.create_session(
             session_id, RequestData.from_token_extra(extra),
             user=request.get(USER, "default_user"),
-            logout_url=logout_url_for(request, state.auth), token_payload=extra))
+            logout_url=logout_url_for(request), token_payload=extra))

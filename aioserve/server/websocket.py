@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
@@ -16,6 +17,7 @@ from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
 from aioserve.security.tokens import TokenError, TokenPayload
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
+from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.connection import Connection
@@ -32,7 +34,6 @@ CLOSE_APP_ERROR = 4011
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def handler_for(served: ServedApp) -> Handler:
@@ -58,7 +59,7 @@ def handler_for(served: ServedApp) -> Handler:
         connection = Connection(ws, remote=remote)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
-        metrics = state.metrics
+        metrics = request.app.get(METRICS)
         timing = None
         if metrics is not None:
             metrics.connection_opened(served.path, connection)
