@@ -196,7 +196,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            session.receive(connection, message)
+            reply = session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
         except Exception:  # a model's own check broke: refuse the message, keep the socket
@@ -205,7 +205,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                                    "this message"))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+            connection.send(dumps({**(reply or {"type": "ok"}), "reply_to": msg_id}))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
