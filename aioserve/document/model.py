@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -54,8 +54,6 @@ class Model:
     __json_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # need to_json()
     __reference_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # may hold models
     __events__: ClassVar[tuple[str, ...]] = ()
-    # True for a source whose rows stay on the server (a downsampling chart reads them).
-    _kept_on_server: bool = False
     _building = False
     __types__: ClassVar[dict[str, type[Model]]] = {}
 
@@ -95,7 +93,7 @@ class Model:
                 raise TypeError(f"{type(self).__name__} has no property {key!r}")
             setattr(self, key, value)
         self._building = False
-        self._check_model()
+        self._check_model(kwargs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r})"
@@ -110,12 +108,12 @@ class Model:
         if validate is not None and not self._building:
             validate(name, value)
 
-    def _check_model(self) -> None:
-        """Once built: the settable properties' values pass the browser's rules too."""
+    def _check_model(self, given: Iterable[str]) -> None:
+        """Once built: the settable values the app gave pass the browser's rules too."""
         if getattr(self, "validate_client", None) is None:
             return
-        for name, prop in self.__properties__.items():
-            if prop.settable:
+        for name in given:
+            if self.__properties__[name].settable:
                 self._check_client_rules(name, self._values[name])
 
     def _set_property(self, name: str, value: Any) -> None:
@@ -168,6 +166,10 @@ class Model:
         for name, prop in self.__json_props__:
             props[name] = prop.to_json(props[name])
         return {"type": type(self).__name__, "props": props}
+
+    def property_json(self, name: str, value: Any) -> Any:
+        """`value` of property `name` as a `set` event sends it to the page."""
+        return self.__properties__[name].to_json(value)
 
     def event_callbacks(self, event: str) -> list[EventCallback]:
         callbacks = self._event_callbacks

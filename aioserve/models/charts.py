@@ -9,6 +9,7 @@ two points per pixel and series of the visible range, recomputed on zoom.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from aioserve.document.model import Model, Widget
@@ -23,10 +24,10 @@ from aioserve.document.properties import (
     String,
 )
 from aioserve.models.downsample import index_minmax_rows, is_clean, is_sorted, minmax_rows
-from aioserve.models.sources import ColumnDataSource, as_source, column_json
+from aioserve.models.sources import PAGE_ROWS_LIMIT, ColumnDataSource, as_source, column_json
 
 KINDS = ("line", "scatter", "bar")
-DOWNSAMPLE_ABOVE = 5_000  # rows; "auto" leaves shorter sources as they are
+DOWNSAMPLE_ABOVE = PAGE_ROWS_LIMIT  # rows; "auto" leaves shorter sources as they are
 DEFAULT_PIXELS = 1_200  # buckets until the page has reported the plot's width
 MAX_ZOOM_OUT = 1_000  # a range may reach this many data widths beyond the data
 _PRECISION = 1e-12  # a narrower range than this (relative) is below float precision
@@ -107,7 +108,7 @@ class Chart(Widget):
 
     A chart fills its container's width (`sizing_mode="stretch_width"`); give
     `sizing_mode="fixed"` and `width` for a fixed size. Line charts of more than
-    5,000 rows are downsampled on the server (`downsample`).
+    10,000 rows are downsampled on the server (`downsample`).
     """
 
     source = Instance(ColumnDataSource,
@@ -133,7 +134,7 @@ class Chart(Widget):
     y_range = Nullable(_Range(), settable=True,
                        help="The visible y range [start, end] (None: fit the visible data)")
     downsample = Enum("auto", "minmax", "none",
-                      help="'auto': min/max downsample line charts of more than 5,000 rows; "
+                      help="'auto': min/max downsample line charts of more than 10,000 rows; "
                            "'minmax': always; 'none': send every row")
     inner_width = Int(0, low=0, high=100_000, settable=True,
                       help="The plot area's width in pixels, as the page reports it (0: not "
@@ -151,9 +152,9 @@ class Chart(Widget):
 
     # ---- checks shared by Python and the browser
 
-    def _check_model(self) -> None:
+    def _check_model(self, given: Iterable[str]) -> None:
         self._check_columns(self.source, self.x, self.series)
-        super()._check_model()
+        super()._check_model(given)
         self._watch(self.source)
         self._refresh_view()
 
@@ -204,6 +205,12 @@ class Chart(Widget):
         if self.downsample != "none" or self.view is not None:
             source._watch(self)
 
+    @property
+    def fetches_rows(self) -> bool:
+        """True while the page draws `view`: it needs none of the source's rows, so a
+        long source keeps them on the server (sources.py)."""
+        return self.downsamples()
+
     def downsamples(self) -> bool:
         """Whether the page draws a downsampled view rather than the source itself."""
         if self.downsample == "none" or self.x_type == "category" or not self.series:
@@ -227,7 +234,7 @@ class Chart(Widget):
         if not self.downsamples():
             if self.view is not None:
                 super()._set_property("view", None)
-                self.source._resend()  # the page draws the source again: it needs its rows
+                self.source.readers_changed()  # the page draws the source again: send its rows
             return
         super()._set_property("view", self._columns().view(self.x_range,
                                                           self.inner_width or DEFAULT_PIXELS))

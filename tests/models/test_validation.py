@@ -231,8 +231,8 @@ def test_only_user_facing_values_are_settable_from_the_browser() -> None:
         "Toggle.active", "Checkbox.active", "Slider.value", "RangeSlider.value",
         "TextInput.value", "TextInput.value_input", "TextArea.value", "NumberInput.value",
         "Select.value", "MultiSelect.value", "RadioGroup.active", "DatePicker.value",
-        "Tabs.active", "Card.collapsed", "ColumnDataSource.selected",
-        "Chart.x_range", "Chart.y_range", "Chart.inner_width",
+        "Tabs.active", "Card.collapsed", "ColumnDataSource.selected", "DataTable.sort",
+        "DataTable.filter", "Chart.x_range", "Chart.y_range", "Chart.inner_width",
     }
 
 
