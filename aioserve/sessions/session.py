@@ -64,6 +64,10 @@ class ServerSession:
         self._on_destroy = on_destroy
         document._go_live(self, asyncio.get_running_loop())
 
+    @property
+    def title(self) -> str:
+        return self.document.title
+
     # ---- connections
 
     def subscribe(self, connection: Connection) -> None:
