@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,3 @@ class ServedApp:
                                  server_context=self.server_context, app_path=self.path)
         return await self.engine.create_session(context)
 
-
-def now() -> float:
-    return time.time()
