@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.model import Model
-from aioserve.document.state import using_document
+from aioserve.document.state import current_document, set_current_document, using_document
 
 if TYPE_CHECKING:
     from aioserve.sessions.context import SessionContext
@@ -410,3 +410,16 @@ class _Periodic:
         if self.handle is not None:
             self.handle.cancel()
             self.handle = None
+
+
+def curdoc() -> Document:
+    """The document of the session whose code is running.
+
+    Outside a session (e.g. `python app.py`) a standalone document is made
+    once per context, as Bokeh does, so a script can still be imported.
+    """
+    doc = current_document()
+    if doc is None:
+        doc = Document()
+        set_current_document(doc)
+    return doc

@@ -141,7 +141,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         session = await served.registry.get_or_create(
             session_id, lambda: served.create_session(
                 session_id, RequestData.from_token_extra(extra), user=user,
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+                logout_url=logout_url_for(request), token_payload=extra))
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         raise AppFailed(f"{type(exc).__name__}: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +67,3 @@ class ServedApp:
         finally:
             drop_modules(session.document)
 
-
-def now() -> float:
-    return time.time()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
@@ -15,6 +16,7 @@ from aioserve.security.origins import default_allowlist, origin_allowed, parse_o
 from aioserve.security.tokens import TokenError, TokenPayload
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.server.metrics import METRICS
 from aioserve.server.served_app import ServedApp
 from aioserve.server.ws_frames import MaskedWebSocketResponse
 from aioserve.sessions.connection import Connection
@@ -32,7 +34,6 @@ CLOSE_APP_ERROR = 4011
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def handler_for(served: ServedApp) -> Handler:
@@ -58,7 +59,7 @@ def handler_for(served: ServedApp) -> Handler:
         connection = Connection(ws, remote=remote)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
-        metrics = state.metrics
+        metrics = request.app.get(METRICS)
         timing = None
         if metrics is not None:
             metrics.connection_opened(served.path, connection)
@@ -135,7 +136,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
             payload.session_id, lambda: served.create_session(
                 payload.session_id, RequestData.from_token_extra(extra),
                 user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+                logout_url=logout_url_for(request), token_payload=extra))
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
