@@ -20,6 +20,7 @@ from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
+from aioserve.server.ws_frames import MaskedWebSocketResponse
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.protocol import (
     CLOSE_APP_ERROR,
@@ -49,7 +50,7 @@ def handler_for(served: ServedApp) -> Handler:
         payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
-        ws = web.WebSocketResponse(
+        ws = MaskedWebSocketResponse(
             protocols=(served.engine.subprotocol,),
             heartbeat=config.keep_alive_ms / 1000 or None,
             max_msg_size=config.websocket_max_message_size_bytes,
@@ -172,27 +173,24 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
         elif frame.type is WSMsgType.BINARY:
             connection.messages_in += 1
             connection.bytes_in += len(frame.data)
-        if frame.type is WSMsgType.BINARY:
+        if frame.type is WSMsgType.BINARY and connection.synced:
             connection.send(error_message(None, "bad_message", "binary frames are not part of the "
                                    "protocol"))
             continue
-        if frame.type is not WSMsgType.TEXT:
+        if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             break
         if not guard.allow():
             log.warning("closing a websocket of session %s: message flood", session.id)
             await connection.close(CLOSE_FLOOD, "too many messages")
             break
-        try:
-            message = json.loads(frame.data)
-        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-            message = None
-        if not isinstance(message, dict):
-            connection.send(error_message(None, "bad_json", "each message must be a JSON object"))
-            continue
-        if not connection.synced:
-            if not _start(connection, session, message):
+        message = _parse(frame.data) if frame.type is WSMsgType.TEXT else None
+        if not connection.synced:  # anything but a pull or resume first: 4001
+            if message is None or not _start(connection, session, message):
                 await connection.close(CLOSE_PROTOCOL_ERROR, "expected pull or resume first")
                 break
+            continue
+        if message is None:
+            connection.send(error_message(None, "bad_json", "each message must be a JSON object"))
             continue
         msg_id = message.get("id")
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
@@ -213,6 +211,14 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
+
+
+def _parse(text: str) -> dict[str, object] | None:
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _start(connection: Connection, session: ServerSession, message: dict[str, object]) -> bool:
