@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import logging
 import threading
+import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,7 +63,7 @@ class Document:
         self.session_context: SessionContext | None = None
         self.template: Any = None  # a jinja2 Template for the page, set by directory apps
         self.theme_css: list[str] = []
-        self._app_modules: list[str] = []  # per-session modules, dropped on destroy
+        self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
 
     # ---- the tree
@@ -260,6 +261,7 @@ class Document:
         self._timers.clear()
         for periodic in self._periodic.values():
             periodic.stop()
+        self._periodic.clear()
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -268,9 +270,14 @@ class Document:
             result = self.run_callback(hook, self.session_context)
             if result is not None:
                 await asyncio.gather(result, return_exceptions=True)
+        # Break every cycle through the document, so an ended session is freed
+        # by reference counting alone: the tuned collector's full pass is rare
+        # (docs/choices.md, "Memory of ended sessions").
+        self._destroy_hooks.clear()
         self._listener = None
         for model in self._models.values():
             model._document = None
+            model._change_callbacks = model._event_callbacks = None
         self._models.clear()
         self._roots.clear()
         self._pending.clear()

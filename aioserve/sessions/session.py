@@ -198,10 +198,13 @@ class ServerSession:
         self.destroyed = True
         self.context.destroyed = True
         await self.document._destroy()
-        if self._on_destroy is not None:
-            await self._on_destroy(self)
-        self.connections.clear()
-        self._replay.clear()
+        try:
+            if self._on_destroy is not None:
+                await self._on_destroy(self)
+        finally:
+            self.context._document = None  # the context <-> document cycle, once hooks ran
+            self.connections.clear()
+            self._replay.clear()
 
 
 def _patch_text(seq: int, encoded_events: list[str]) -> str:
