@@ -8,6 +8,7 @@ its listener (the session), which numbers and broadcasts them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import threading
@@ -357,7 +358,7 @@ class Document:
             if not self.destroyed:
                 self.run_callback(callback)
 
-        handle = self._require_loop().call_later(delay_s, fire)
+        handle = self._require_loop().call_later(delay_s, fire, context=_bare_context())
         self._timers.setdefault(key, []).append(handle)
 
     def add_periodic_callback(self, callback: Callback, period_milliseconds: float) -> Callback:
@@ -382,6 +383,16 @@ class Document:
         periodic.stop()
 
 
+def _bare_context() -> contextvars.Context:
+    """The context a document's timers run in: `run_callback` sets `curdoc()` itself.
+
+    A cancelled asyncio timer keeps its context until its time comes; one
+    copied from app code would keep the ended session's document in memory
+    that long (an hour, for an hour's timeout).
+    """
+    return contextvars.Context()
+
+
 class _Hold:
     def __init__(self, doc: Document) -> None:
         self._doc = doc
@@ -404,12 +415,12 @@ class _Periodic:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.next_at = loop.time() + self.period_s
-        self.handle = loop.call_at(self.next_at, self._tick)
+        self.handle = loop.call_at(self.next_at, self._tick, context=_bare_context())
 
     def _tick(self) -> None:
         # Schedule from the planned time, not from now, so the period does not drift.
         self.next_at = max(self.next_at + self.period_s, self.loop.time())
-        self.handle = self.loop.call_at(self.next_at, self._tick)
+        self.handle = self.loop.call_at(self.next_at, self._tick, context=_bare_context())
         if self.running is None or self.running.done():
             self.running = self.doc.run_callback(self.callback)
 
