@@ -42,6 +42,8 @@ from bench.wire import Wire, connect
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 _RUNNING = re.compile(r"app running at: https?://[^:/]+:(\d+)(/\S*)")
+_GC_PASS = re.compile(r"Full garbage collection after (\d+) sessions ended: (\d+) objects freed"
+                      r" in ([\d.]+) ms, (\d+) sessions live")
 
 
 @dataclass
@@ -68,6 +70,8 @@ class SoakServer:
     port: int = 0
     route: str = ""
     lines: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    # (sessions ended, objects freed, ms, sessions live) of each full pass, at --log-level debug
+    gc_passes: list[tuple[int, int, float, int]] = field(default_factory=list)
 
     def start(self, timeout: float = 30) -> SoakServer:
         cmd = [sys.executable, "-m", "aioserve", "serve", str(self.app), "--port", "0",
@@ -99,6 +103,10 @@ class SoakServer:
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.append(line)
+            found = _GC_PASS.search(line)
+            if found:
+                ended, freed, ms, live = found.groups()
+                self.gc_passes.append((int(ended), int(freed), float(ms), int(live)))
 
     def rss_mb(self) -> float:
         assert self.proc is not None
