@@ -74,7 +74,6 @@ class Application:
         """A new document for a session; on error nothing is left behind."""
         doc = Document()
         doc.session_context = context
-        context._document = doc
         try:
             await call_hook(self.hook("on_session_created"), context)
             for handler in self.handlers:

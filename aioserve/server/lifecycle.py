@@ -23,18 +23,18 @@ from aioserve.document.document import Document
 from aioserve.document.model import Model
 from aioserve.server import collector
 from aioserve.server.keys import STATE, ServerState
+from aioserve.sessions.protocol import CLOSE_GOING_AWAY
 from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_GOING_AWAY = 1001
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     for served in state.apps.values():
         served.server_context = state
-        await served.application.on_server_loaded(state)
+        await served.engine.on_server_loaded(state)
     collector.freeze_startup()
     config = state.config
     loops = [
@@ -53,7 +53,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await destroy_sessions(state)
         for served in state.apps.values():
             try:
-                await served.application.on_server_unloaded(state)
+                await served.engine.on_server_unloaded(state)
             except Exception:
                 log.exception("on_server_unloaded of %s failed", served.path)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from aioserve.config import Config
+from aioserve.security.admission import BadSessionId, check_session_id
 from aioserve.security.tokens import (
+    TokenError,
     TokenTooLarge,
-    check_session_id_signature,
     fit_request_data,
     generate_session_id,
     generate_token,
@@ -24,13 +24,13 @@ from aioserve.server.keys import STATE, USER
 from aioserve.sessions.context import RequestData
 
 if TYPE_CHECKING:
+    from aioserve.engines.base import EngineSession
     from aioserve.server.served_app import ServedApp
 
 log = logging.getLogger("aioserve.server")
 
 ID_PARAMS = ("aioserve-session-id", "bokeh-session-id")
 ID_HEADERS = ("Aioserve-Session-Id", "Bokeh-Session-Id")
-_ID_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
 
 
 class SessionIdRefused(Exception):
@@ -54,11 +54,12 @@ def session_id_for(request: web.Request, config: Config) -> str:
             raise SessionIdRefused("No aioserve-session-id provided (this server only accepts"
                                    " session ids signed by another service)")
         return generate_session_id(config.secret_key, signed=signed)
-    if not _ID_SHAPE.fullmatch(session_id):
-        raise SessionIdRefused("Invalid session ID: 1 to 256 characters of A-Z a-z 0-9 . _ ~ -")
-    if signed and not check_session_id_signature(session_id, config.secret_key, signed=True):
-        raise SessionIdRefused("Invalid token or session ID")
-    return session_id
+    try:
+        return check_session_id(session_id, signed=signed, secret_key=config.secret_key)
+    except BadSessionId as exc:  # the websocket's check too (security/admission.py)
+        raise SessionIdRefused(str(exc)) from None
+    except TokenError:
+        raise SessionIdRefused("Invalid token or session ID") from None
 
 
 def _filtered(items: dict[str, str], include: Iterable[str] | None,
@@ -83,22 +84,28 @@ def request_data(request: web.Request, config: Config) -> dict[str, Any]:
     return {"headers": headers, "cookies": cookies, "arguments": arguments}
 
 
-def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: float) -> str:
+def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: float,
+               app_path: str | None = None) -> str:
     fitted, dropped = fit_request_data(extra)
     if dropped:
         log.warning("request data too large for the session token; dropped %s",
                     ", ".join(dropped))
     return generate_token(session_id, secret_key=config.secret_key, signed=config.signed_sessions,
-                          expiry_s=config.session_token_expiration_s, now=now, extra=fitted)
+                          expiry_s=config.session_token_expiration_s, now=now, extra=fitted,
+                          app_path=app_path)
 
 
 @dataclass(frozen=True, slots=True)
 class PageSession:
-    """What a page (or autoload.js) embeds: the token, and the document's title
-    ("" under lazy sessions, where the websocket's process builds the session)."""
+    """What a page (or autoload.js) embeds: the token, and the session (None
+    under lazy sessions, where the websocket's process builds it)."""
 
     token: str
-    title: str
+    session: EngineSession | None
+
+    @property
+    def title(self) -> str:
+        return self.session.title if self.session is not None else ""
 
 
 class AppFailed(Exception):
@@ -122,25 +129,32 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         raise web.HTTPForbidden(text=str(exc)) from None
     extra = request_data(request, config)
     try:
-        extra.update(served.application.process_request(request))
+        extra.update(served.engine.process_request(request))
     except Exception as exc:
         log.exception("process_request of %s failed", served.path)
         raise AppFailed(f"process_request failed: {exc!r}") from exc
     try:
-        token = mint_token(session_id, extra, config, time.time())
+        token = mint_token(session_id, extra, config, time.time(), app_path=served.path)
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
         log.error("The session token of %s is too large: %s", served.path, exc)
         raise AppFailed(f"process_request returned too much data for the session token "
                         f"({exc}); return less, or keep it on the server") from None
     if config.lazy_sessions_effective:
-        return PageSession(token, "")
-    user = request.get(USER, "default_user")
+        return PageSession(token, None)
     try:
-        session = await served.registry.get_or_create(
-            session_id, lambda: served.create_session(
-                session_id, RequestData.from_token_extra(extra), user=user,
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+        session = await open_session(request, served, session_id, extra)
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         raise AppFailed(f"{type(exc).__name__}: {exc}") from exc
-    return PageSession(token, session.document.title)
+    return PageSession(token, session)
+
+
+async def open_session(request: web.Request, served: ServedApp, session_id: str,
+                       extra: dict[str, Any]) -> EngineSession:
+    """The one place a session is opened, for the page and the websocket alike:
+    the live one with this id, or a new one built (once) from the token's data."""
+    return await served.registry.get_or_create(
+        session_id, lambda: served.create_session(
+            session_id, RequestData.from_token_extra(extra),
+            user=request.get(USER, "default_user"),
+            logout_url=logout_url_for(request), token_payload=extra))

@@ -16,12 +16,15 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.config import Config
-from aioserve.logs import ACCESS_LOG, AccessLogger, configure_logging
+from aioserve.logs import configure_logging
 from aioserve.server import collector
+from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
-from aioserve.server.keys import STATE
+from aioserve.server.bad_requests import quiet_server_log
+from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
+from aioserve.server.workers import run_workers
 
 log = logging.getLogger("aioserve.server")
 
@@ -38,6 +41,7 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
     context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
+                           logger=quiet_server_log(),  # junk requests: an access line, no traceback
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
@@ -85,14 +89,11 @@ def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> li
             else base + config.prefix + "/" for served in state.apps.values()]
 
 
-def _state_of(app: web.Application) -> Any:
-    if STATE in app:
-        return app[STATE]
-    for resource in app.router.resources():  # with --prefix, the state is on the sub-app
-        sub = getattr(resource, "_app", None)
-        if sub is not None and STATE in sub:
-            return sub[STATE]
-    raise LookupError("not an aioserve application")
+def _state_of(app: web.Application) -> ServerState:
+    states = states_of(app)  # with --prefix, the state is on the sub-app
+    if not states:
+        raise LookupError("not an aioserve application")
+    return states[0]
 
 
 def _bound_port(runner: web.BaseRunner, config: Config) -> int:
@@ -112,11 +113,12 @@ def run(apps: Sequence[str] | Apps, config: Config) -> None:
     configure_logging(config)
     tune_garbage_collector()
     if config.worker_count() > 1:
-        from aioserve.server.workers import run_workers
+        def serve_worker(sock: socket.socket) -> Awaitable[None]:
+            return serve_until_signal(apps, config, show=False, sock=sock, announce=False)
 
-        run_workers(apps, config)
+        run_workers(apps, config, serve_worker=serve_worker, open_browser=open_browser)
         return
-    asyncio.run(_serve_until_signal(apps, config, show=config.show))
+    asyncio.run(serve_until_signal(apps, config, show=config.show))
 
 
 def tune_garbage_collector() -> None:
@@ -132,8 +134,9 @@ def tune_garbage_collector() -> None:
     collector.tune()
 
 
-async def _serve_until_signal(apps: Any, config: Config, *, show: bool,
-                              sock: socket.socket | None = None, announce: bool = True) -> None:
+async def serve_until_signal(apps: Any, config: Config, *, show: bool,
+                             sock: socket.socket | None = None, announce: bool = True) -> None:
+    """`serve` until SIGINT or SIGTERM (one process, or one worker of --num-procs)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,36 +1,44 @@
-"""The session websocket: handshake checks, then the protocol of docs/protocol.md."""
+"""The session websocket: handshake checks, then the app's engine speaks its protocol
+(for the aioserve engine, `converse` below: docs/protocol.md)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
+from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
+from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
-from aioserve.security.tokens import TokenError, TokenPayload, verify_token
-from aioserve.server.auth import logout_url_for
-from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.security.tokens import TokenError, TokenPayload
+from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
+from aioserve.server.metrics import METRICS
+from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
+from aioserve.server.ws_frames import MaskedWebSocketResponse
 from aioserve.sessions.connection import Connection
-from aioserve.sessions.context import RequestData
-from aioserve.sessions.session import ServerSession, dumps
+from aioserve.sessions.protocol import (
+    CLOSE_APP_ERROR,
+    CLOSE_FLOOD,
+    CLOSE_PROTOCOL_ERROR,
+    CLOSE_SESSION_EXPIRED,
+    SUBPROTOCOL,
+    error_message,
+    reply_message,
+    resumed_message,
+)
+from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-SUBPROTOCOL = "aioserve"
-CLOSE_GOING_AWAY = 1001
-CLOSE_PROTOCOL_ERROR = 4001
-CLOSE_SESSION_EXPIRED = 4004
-CLOSE_FLOOD = 4008
-CLOSE_APP_ERROR = 4011
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def handler_for(served: ServedApp) -> Handler:
@@ -39,11 +47,11 @@ def handler_for(served: ServedApp) -> Handler:
         if state.draining:
             raise web.HTTPServiceUnavailable(text="server is shutting down")
         _check_origin(request, state)
-        payload = _check_token(request, state)
+        payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
-        ws = web.WebSocketResponse(
-            protocols=(SUBPROTOCOL,),
+        ws = MaskedWebSocketResponse(
+            protocols=(served.engine.subprotocol,),
             heartbeat=config.keep_alive_ms / 1000 or None,
             max_msg_size=config.websocket_max_message_size_bytes,
             compress=config.websocket_compression_level is not None)
@@ -56,15 +64,16 @@ def handler_for(served: ServedApp) -> Handler:
         connection = Connection(ws, remote=remote)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
-        metrics = state.metrics
+        metrics = request.app.get(METRICS)
         timing = None
         if metrics is not None:
             metrics.connection_opened(served.path, connection)
             timing = metrics.handling.labels(served.path).observe
         log.info("WebSocket connection opened")
         try:
-            connection.send(session.ack_message(config.websocket_max_message_size_bytes))
-            await _converse(ws, connection, session, timing)
+            await served.engine.converse(
+                ws, connection, session,
+                max_message_bytes=config.websocket_max_message_size_bytes, timing=timing)
         finally:
             session.unsubscribe(connection)
             state.connections.discard(connection)
@@ -78,13 +87,18 @@ def handler_for(served: ServedApp) -> Handler:
 
 def _check_origin(request: web.Request, state: ServerState) -> None:
     patterns = state.origins
+    scheme = None  # given entries name other sites too, whose scheme may differ from ours
     if patterns is None:
         patterns = parse_origin_allowlist(_default_origins(request))
+        # The default is this server itself, so its scheme too: https under TLS or
+        # when --use-xheaders says so (the request is then a clone with that scheme).
+        scheme = request.scheme
     origin = request.headers.get("Origin")
     # Browsers always send Origin on a websocket; a client without one is not a
     # browser, so no page of another site is acting for it (as Tornado treats it).
-    if origin is not None and not origin_allowed(origin, patterns):
-        allowed = ", ".join(f"{p.host}:{p.port}" for p in patterns)
+    if origin is not None and not origin_allowed(origin, patterns, scheme=scheme):
+        allowed = ", ".join(f"{scheme + '://' if scheme else ''}{p.host}:{p.port}"
+                            for p in patterns)
         log.warning("Refusing websocket connection from Origin %r; use "
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)
@@ -100,21 +114,22 @@ def _default_origins(request: web.Request) -> tuple[str, ...]:
     return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
 
 
-def _check_token(request: web.Request, state: ServerState) -> TokenPayload:
+def _check_token(request: web.Request, state: ServerState, app_path: str,
+                 subprotocol: str = SUBPROTOCOL) -> TokenPayload:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
-    if len(offered) != 2 or offered[0] != SUBPROTOCOL:
-        raise web.HTTPForbidden(text="expected subprotocols ['aioserve', <token>]")
+    if len(offered) != 2 or offered[0] != subprotocol:
+        raise web.HTTPForbidden(text=f"expected subprotocols [{subprotocol!r}, <token>]")
     config = state.config
-    try:
-        return verify_token(offered[1], secret_key=config.secret_key,
-                            signed=config.signed_sessions)
+    try:  # the page's check of a requested id, and the app binding (security/admission.py)
+        return check_token(offered[1], app_path=app_path, signed=config.signed_sessions,
+                           secret_key=config.secret_key)
     except TokenError as exc:
         log.warning("Refusing websocket: invalid token or session ID (%s)", exc)
         raise web.HTTPForbidden(text="Invalid token or session ID") from None
 
 
 async def _find_session(request: web.Request, state: ServerState, served: ServedApp,
-                        payload: TokenPayload) -> tuple[ServerSession | None, tuple[int, str]]:
+                        payload: TokenPayload) -> tuple[EngineSession | None, tuple[int, str]]:
     """The live session, or a new one if the token may still create it."""
     session = served.registry.get(payload.session_id)
     if session is not None:
@@ -122,13 +137,8 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     if payload.expired(time.time()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
-    extra = payload.extra
     try:
-        session = await served.registry.get_or_create(
-            payload.session_id, lambda: served.create_session(
-                payload.session_id, RequestData.from_token_extra(extra),
-                user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+        session = await open_session(request, served, payload.session_id, payload.extra)
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
@@ -150,10 +160,11 @@ class _FloodGuard:
         return self.tokens >= 0
 
 
-async def _converse(ws: web.WebSocketResponse, connection: Connection,
-                    session: ServerSession, timing: Callable[[float], None] | None = None,
-                    ) -> None:
-    """The read loop; `timing` (--metrics) receives the seconds each `receive` took."""
+async def converse(ws: web.WebSocketResponse, connection: Connection,
+                   session: ServerSession, timing: Callable[[float], None] | None = None,
+                   ) -> None:
+    """The aioserve engine's read loop; `timing` (--metrics) receives the seconds
+    each `receive` took."""
     guard = _FloodGuard()
     async for frame in ws:
         if frame.type is WSMsgType.TEXT:
@@ -162,47 +173,52 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
         elif frame.type is WSMsgType.BINARY:
             connection.messages_in += 1
             connection.bytes_in += len(frame.data)
-        if frame.type is WSMsgType.BINARY:
-            connection.send(_error(None, "bad_message", "binary frames are not part of the "
+        if frame.type is WSMsgType.BINARY and connection.synced:
+            connection.send(error_message(None, "bad_message", "binary frames are not part of the "
                                    "protocol"))
             continue
-        if frame.type is not WSMsgType.TEXT:
+        if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             break
         if not guard.allow():
             log.warning("closing a websocket of session %s: message flood", session.id)
             await connection.close(CLOSE_FLOOD, "too many messages")
             break
-        try:
-            message = json.loads(frame.data)
-        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-            message = None
-        if not isinstance(message, dict):
-            connection.send(_error(None, "bad_json", "each message must be a JSON object"))
-            continue
-        if not connection.synced:
-            if not _start(connection, session, message):
+        message = _parse(frame.data) if frame.type is WSMsgType.TEXT else None
+        if not connection.synced:  # anything but a pull or resume first: 4001
+            if message is None or not _start(connection, session, message):
                 await connection.close(CLOSE_PROTOCOL_ERROR, "expected pull or resume first")
                 break
             continue
+        if message is None:
+            connection.send(error_message(None, "bad_json", "each message must be a JSON object"))
+            continue
         msg_id = message.get("id")
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
-            connection.send(_error(None, "bad_message", "a message needs an integer 'id'"))
+            connection.send(error_message(None, "bad_message", "a message needs an integer 'id'"))
             continue
         started = time.perf_counter()
         try:
-            session.receive(connection, message)
+            reply = session.receive(connection, message)
         except ProtocolError as exc:
-            connection.send(_error(msg_id, exc.code, exc.message))
+            connection.send(error_message(msg_id, exc.code, exc.message))
         except Exception:  # a model's own check broke: refuse the message, keep the socket
             log.exception("Error handling a message of session %s", session.id)
-            connection.send(_error(msg_id, "internal_error", "the server failed to handle "
+            connection.send(error_message(msg_id, "internal_error", "the server failed to handle "
                                    "this message"))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+            connection.send(reply_message(msg_id, reply))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
+
+
+def _parse(text: str) -> dict[str, object] | None:
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _start(connection: Connection, session: ServerSession, message: dict[str, object]) -> bool:
@@ -217,12 +233,10 @@ def _start(connection: Connection, session: ServerSession, message: dict[str, ob
         else:
             for text in missed:
                 connection.send(text)
-            connection.send(dumps({"type": "resumed", "seq": session.seq}))
+            connection.send(resumed_message(session.seq))
     else:
         return False
     connection.synced = True
     return True
 
 
-def _error(reply_to: int | None, code: str, message: str) -> str:
-    return dumps({"type": "error", "reply_to": reply_to, "code": code, "message": message})
