@@ -83,7 +83,6 @@ class Application:
         except BaseException:
             await doc._destroy()
             drop_modules(doc)
-            context._document = None
             raise
         return doc
 

@@ -191,7 +191,6 @@ class ServerSession:
             if self._on_destroy is not None:
                 await self._on_destroy(self)
         finally:
-            self.context._document = None  # the context <-> document cycle, once hooks ran
             self.connections.clear()
             self._replay.clear()
 

@@ -18,12 +18,14 @@ from typing import Any
 
 import pytest
 
-from aioserve.application.application import load_application
+from aioserve.application.application import Application, load_application
 from aioserve.application.handlers import MODULE_PREFIX
 from aioserve.document import Document
+from aioserve.engines.native import AioserveEngine
 from aioserve.models import Button, Column, Div, Slider
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.context import RequestData
+from aioserve.sessions.session import ServerSession
 
 SLIDERS = Path(__file__).resolve().parents[2] / "examples" / "sliders.py"
 
@@ -42,6 +44,7 @@ async def run_session(served: ServedApp, session_id: str) -> dict[str, Any]:
     """Build a session, end it as the reaper does; weak references to what it had."""
     session = await served.registry.get_or_create(
         session_id, lambda: served.create_session(session_id, RequestData()))
+    assert isinstance(session, ServerSession)
     doc = session.document
     refs: dict[str, Any] = {
         "session": weakref.ref(session), "document": weakref.ref(doc),
@@ -66,7 +69,7 @@ def assert_freed(refs: dict[str, Any]) -> None:
 async def test_an_ended_script_session_is_freed_without_the_cycle_collector(
         no_cycle_collector: None) -> None:
     # examples/sliders.py: module-level callbacks on change, on click, periodic.
-    served = ServedApp("/sliders", load_application(SLIDERS))
+    served = ServedApp("/sliders", AioserveEngine(load_application(SLIDERS)))
     refs = [await run_session(served, f"s{i}") for i in range(3)]
     for one in refs:
         assert_freed(one)
@@ -94,13 +97,8 @@ async def test_an_ended_function_session_is_freed_without_the_cycle_collector(
         doc.on_session_destroyed(lambda ctx: destroyed.append(ctx.id if ctx else "?"))
         doc.add_root(Column(slider, button, label))
 
-    served = ServedApp("/fn", load_application_of(app))
+    served = ServedApp("/fn", AioserveEngine(Application(app)))
     refs = await run_session(served, "f1")
     assert destroyed == ["f1"]  # the hooks still ran before the cycles were broken
     assert_freed(refs)
 
-
-def load_application_of(app: Any) -> Any:
-    from aioserve.application.application import Application
-
-    return Application(app)
