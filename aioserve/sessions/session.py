@@ -150,6 +150,9 @@ class ServerSession:
                                     " from the browser")
             try:
                 value = prop.check(model, message["value"])
+                may_set = getattr(model, "client_may_set", None)  # a control the page shows?
+                if may_set is not None:
+                    may_set(attr)
                 validate = getattr(model, "validate_client", None)
                 if validate is not None:
                     validate(attr, value)
