@@ -190,10 +190,12 @@ class ServerSession:
         self.destroyed = True
         self.context.destroyed = True
         await self.document._destroy()
-        if self._on_destroy is not None:
-            await self._on_destroy(self)
-        self.connections.clear()
-        self._replay.clear()
+        try:
+            if self._on_destroy is not None:
+                await self._on_destroy(self)
+        finally:
+            self.connections.clear()
+            self._replay.clear()
 
 
 def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
