@@ -61,7 +61,9 @@ def handler_for(served: ServedApp) -> Handler:
             await ws.close(code=code, message=reason.encode()[:120])
             return ws
         remote = request.get(REAL_REMOTE) or request.remote or ""
-        connection = Connection(ws, remote=remote)
+        # Uncompressed frames may go straight to the socket (Connection.corked).
+        raw = None if config.websocket_compression_level is not None else request.transport
+        connection = Connection(ws, remote=remote, raw=raw)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
         metrics = request.app.get(METRICS)
@@ -198,16 +200,19 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            reply = session.receive(connection, message)
-        except ProtocolError as exc:
-            connection.send(error_message(msg_id, exc.code, exc.message))
-        except Exception:  # a model's own check broke: refuse the message, keep the socket
-            log.exception("Error handling a message of session %s", session.id)
-            connection.send(error_message(msg_id, "internal_error", "the server failed to handle "
-                                   "this message"))
-        else:
-            session.flush()  # its patch goes before its ok
-            connection.send(reply_message(msg_id, reply))
+            # The patch and its ok (or the error) in one write, with no loop turn between.
+            with connection.corked(), session.document._flushed_by_caller():
+                try:
+                    reply = session.receive(connection, message)
+                except ProtocolError as exc:
+                    connection.send(error_message(msg_id, exc.code, exc.message))
+                except Exception:  # a model's own check broke: refuse it, keep the socket
+                    log.exception("Error handling a message of session %s", session.id)
+                    connection.send(error_message(msg_id, "internal_error", "the server failed "
+                                                 "to handle this message"))
+                else:
+                    session.flush()  # its patch goes before its ok
+                    connection.send(reply_message(msg_id, reply))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
