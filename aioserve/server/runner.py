@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -17,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.config import Config
+from aioserve.errors import AioserveError
 from aioserve.logs import configure_logging
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
@@ -43,7 +45,12 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
-        await _start_site(runner, config, sock, context)
+        try:
+            await _start_site(runner, config, sock, context)
+        except BaseException:
+            # Never listened: nothing to drain, and no "Draining" line before the error.
+            _state_of(app).draining = True
+            raise
         urls = app_urls(app, config, runner)
         if announce:
             for url in urls:
@@ -68,8 +75,19 @@ async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket
         site = web.UnixSite(runner, config.unix_socket)
     else:
         site = web.TCPSite(runner, config.address, config.port, ssl_context=context)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        raise AioserveError(f"cannot listen on {listen_target(config)}: "
+                            f"{os.strerror(exc.errno).lower() if exc.errno else exc}") from exc
     return site
+
+
+def listen_target(config: Config) -> str:
+    """Where the server was asked to listen, as a user typed it."""
+    if config.unix_socket:
+        return config.unix_socket
+    return f"port {config.port}" + (f" of {config.address}" if config.address else "")
 
 
 def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> list[str]:
