@@ -126,7 +126,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     session = served.registry.get(payload.session_id)
     if session is not None:
         return session, (0, "")
-    if payload.expired(time.time()):
+    if payload.expired(state.clock()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
     extra = payload.extra
