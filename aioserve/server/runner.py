@@ -25,7 +25,7 @@ from aioserve.server.app import Apps, create_app
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
-from aioserve.server.workers import run_workers
+from aioserve.server.workers import bind_socket, run_workers
 
 log = logging.getLogger("aioserve.server")
 
@@ -73,6 +73,14 @@ async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket
         site = web.SockSite(runner, sock, ssl_context=context)
     elif config.unix_socket:
         site = web.UnixSite(runner, config.unix_socket)
+    elif config.port == 0 and config.address is None:
+        # aiohttp would give IPv4 and IPv6 a free port each, and the startup line could
+        # name only one: a dual-stack socket has one port for both.
+        try:
+            sock = bind_socket(config)
+        except OSError as exc:
+            raise AioserveError(f"cannot listen on {listen_target(config)}: {exc}") from exc
+        site = web.SockSite(runner, sock, ssl_context=context)
     else:
         site = web.TCPSite(runner, config.address, config.port, ssl_context=context)
     try:
