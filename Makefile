@@ -22,7 +22,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples,bokeh]'
 	touch $@
 
 # Debian's Chromium for the browser tests (playwright drives it; never `playwright install`).

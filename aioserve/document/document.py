@@ -185,7 +185,7 @@ class Document:
         origin, self._origin = self._origin, None
         if self._listener is not None:  # before going live the `doc` message carries it all
             self._emit({"kind": "set", "model": model.id, "attr": name,
-                        "value": prop.to_json(new)}, origin)
+                        "value": model.property_json(name, new)}, origin)
         for callback in model.change_callbacks(name):
             self.run_callback(callback, name, old, new)
 
@@ -195,6 +195,12 @@ class Document:
     def _emit_models(self, models: list[Model]) -> None:
         if models and self._listener is not None:
             self._emit({"kind": "models", "models": {m.id: m.to_json() for m in models}})
+            # A model already in the page may owe it more now that new ones refer to it
+            # (a source sent without its data, now read by a chart).
+            for ref in {r for m in models for r in m.references()} - set(models):
+                hook = getattr(ref, "readers_changed", None)
+                if hook is not None:
+                    hook()
 
     def _emit(self, event: dict[str, Any], origin: object | None = None) -> None:
         if self._listener is None:

@@ -17,9 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
-from aioserve.application.application import Application, load_application, route_name
+from aioserve.application.application import Application, route_name
 from aioserve.config import Config
 from aioserve.document.document import Document
+from aioserve.engines.base import Engine
+from aioserve.engines.choice import engine_for_object, engine_for_path
 from aioserve.errors import ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
@@ -36,7 +38,8 @@ from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 from aioserve.server.tls import ssl_context
 
-AppLike = str | os.PathLike[str] | Application | Callable[[Document], Any]
+# A Bokeh Application or handler is accepted too (typed Any: Bokeh is optional).
+AppLike = str | os.PathLike[str] | Application | Engine | Callable[[Document], Any] | Any
 Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
 
 RESERVED = {"static", "_aioserve", "favicon.ico", "ws", "metadata", "autoload.js"}
@@ -49,8 +52,8 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         config = Config(**options)
     elif options:
         config = dataclasses.replace(config, **options)
-    served = {path: ServedApp(path, app, key=f"app{i}")
-              for i, (path, app) in enumerate(resolve_apps(apps, config.args).items())}
+    served = {path: ServedApp(path, engine, key=f"app{i}") for i, (path, engine) in
+              enumerate(resolve_apps(apps, config.args, config.engine).items())}
     try:
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
     except ValueError as exc:
@@ -99,17 +102,20 @@ def check_security_options(config: Config) -> None:
                           "run 'aioserve secret' for one")
 
 
-def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]:
-    """Routes for everything `create_app` accepts: paths, functions, Applications."""
+def resolve_apps(apps: Apps, argv: Sequence[str] = (),
+                 engine: str = "auto") -> dict[str, Engine]:
+    """Routes for everything `create_app` accepts, each with the engine that serves it:
+    paths, functions, Applications (aioserve's or Bokeh's), Bokeh handlers."""
     if apps is None or (isinstance(apps, (list, tuple)) and not apps):
-        return {"/": Application(lambda doc: None)}
+        return {"/": engine_for_object(lambda doc: None, argv, engine)}
     if isinstance(apps, Mapping):
-        items = [(_route(str(route)), _as_application(app, argv)) for route, app in apps.items()]
-    elif isinstance(apps, (str, os.PathLike)) or callable(apps) or isinstance(apps, Application):
-        items = [_single(apps, argv)]
+        items = [(_route(str(route)), _as_engine(app, argv, engine))
+                 for route, app in apps.items()]
+    elif not isinstance(apps, (list, tuple)):
+        items = [_single(apps, argv, engine)]
     else:
-        items = [_single(app, argv) for app in apps]
-    routes: dict[str, Application] = {}
+        items = [_single(app, argv, engine) for app in apps]
+    routes: dict[str, Engine] = {}
     for route, application in items:
         if route.strip("/") in RESERVED:
             raise ConfigError(f"an app cannot be served at {route!r}: that name is reserved")
@@ -142,23 +148,17 @@ def _route(route: str) -> str:
     return route
 
 
-def _single(app: AppLike, argv: Sequence[str]) -> tuple[str, Application]:
+def _single(app: AppLike, argv: Sequence[str], engine: str) -> tuple[str, Engine]:
     if isinstance(app, (str, os.PathLike)):
         path = Path(app)
-        return "/" + route_name(path), load_application(path, argv)
-    if isinstance(app, Application):
-        return "/", app
-    return "/", _as_application(app, argv)
+        return "/" + route_name(path), engine_for_path(path, argv, engine)
+    return "/", engine_for_object(app, argv, engine)
 
 
-def _as_application(app: AppLike, argv: Sequence[str]) -> Application:
-    if isinstance(app, Application):
-        return app
+def _as_engine(app: AppLike, argv: Sequence[str], engine: str) -> Engine:
     if isinstance(app, (str, os.PathLike)):
-        return load_application(Path(app), argv)
-    if callable(app):
-        return Application(app)
-    raise ConfigError(f"not an app: {app!r} (give a path, a function or an Application)")
+        return engine_for_path(Path(app), argv, engine)
+    return engine_for_object(app, argv, engine)
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:
@@ -184,12 +184,15 @@ def _add_routes(app: web.Application, state: ServerState) -> None:
         router.add_get(served.route("/autoload.js"), autoload.autoload_for(served),
                        name=f"autoload.{served.key}")
         router.add_route("OPTIONS", served.route("/autoload.js"), autoload.autoload_options)
-        if served.application.static_path is not None:
+        if served.engine.static_path is not None:
             static_route = served.route("/static") if served.path != "/" else "/app-static"
-            router.add_static(static_route, served.application.static_path)
-        if served.application.theme_path is not None:
+            router.add_static(static_route, served.engine.static_path)
+        if served.engine.theme_path is not None:
             router.add_get(served.route("/theme.css"), pages.theme_for(served),
                            name=f"theme.{served.key}")
+    # Once per kind of engine (the bokeh engine's BokehJS files, say).
+    for engine in {type(s.engine): s.engine for s in state.apps.values()}.values():
+        engine.add_routes(app)
     # Last, so "/" keeps its own route: mounted with `parent.add_subapp("/dash", app)`
     # this becomes "/dash", which redirects to "/dash/" (the index or the root app).
     router.add_get("", pages.mount_point)

@@ -44,7 +44,8 @@ def app_page(served: ServedApp) -> Handler:
             opened = await open_page_session(request, served)
         except AppFailed as exc:
             return render(request, served, error=str(exc), status=500)
-        return render(request, served, token=opened.token, title=opened.title)
+        return served.engine.render_page(request, served, token=opened.token,
+                                         session=opened.session)
 
     return page
 
@@ -52,7 +53,7 @@ def app_page(served: ServedApp) -> Handler:
 def render(request: web.Request, served: ServedApp, *, token: str = "", title: str = "",
            error: str | None = None, status: int = 200) -> web.Response:
     title = title or served.name or "aioserve"
-    if error is None and served.application.templates_path is None:
+    if error is None and served.engine.templates_path is None:
         html = _page_shell(request, served).replace(_TOKEN_MARK, str(markupsafe.escape(token)))
         html = html.replace(_TITLE_MARK, str(markupsafe.escape(title)))
     else:
@@ -64,7 +65,7 @@ def _render_page(request: web.Request, served: ServedApp, *, token: str, title: 
                  error: str | None) -> str:
     router = request.app.router
     theme = [str(router[f"theme.{served.key}"].url_for())] if (
-        served.application.theme_path is not None) else []
+        served.engine.theme_path is not None) else []
     return served.template.render(
         title=title, token=token, app_name=served.name,
         ws_url=str(router[f"ws.{served.key}"].url_for()), static_url=static_url(request),
@@ -122,7 +123,7 @@ def _index_template(config: Config) -> jinja2.Template:
 
 def metadata_for(served: ServedApp) -> Handler:
     async def metadata(request: web.Request) -> web.StreamResponse:
-        data = served.application.metadata
+        data = served.engine.metadata
         if callable(data):
             data = data()
         url = str(request.app.router[f"page.{served.key}"].url_for())
@@ -133,8 +134,8 @@ def metadata_for(served: ServedApp) -> Handler:
 
 def theme_for(served: ServedApp) -> Handler:
     async def theme(request: web.Request) -> web.StreamResponse:
-        assert served.application.theme_path is not None  # the route exists only then
-        return web.FileResponse(served.application.theme_path)
+        assert served.engine.theme_path is not None  # the route exists only then
+        return web.FileResponse(served.engine.theme_path)
 
     return theme
 

@@ -1,4 +1,5 @@
-"""The session websocket: handshake checks, then the protocol of docs/protocol.md."""
+"""The session websocket: handshake checks, then the app's engine speaks its protocol
+(for the aioserve engine, `converse` below: docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from collections.abc import Callable
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
+from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
 from aioserve.security.tokens import TokenError, TokenPayload
-from aioserve.server.auth import logout_url_for
-from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
+from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.connection import Connection
-from aioserve.sessions.context import RequestData
 from aioserve.sessions.session import ServerSession, dumps
 
 log = logging.getLogger("aioserve.server")
@@ -41,11 +42,11 @@ def handler_for(served: ServedApp) -> Handler:
         if state.draining:
             raise web.HTTPServiceUnavailable(text="server is shutting down")
         _check_origin(request, state)
-        payload = _check_token(request, state, served.path)
+        payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
         ws = web.WebSocketResponse(
-            protocols=(SUBPROTOCOL,),
+            protocols=(served.engine.subprotocol,),
             heartbeat=config.keep_alive_ms / 1000 or None,
             max_msg_size=config.websocket_max_message_size_bytes,
             compress=config.websocket_compression_level is not None)
@@ -65,8 +66,9 @@ def handler_for(served: ServedApp) -> Handler:
             timing = metrics.handling.labels(served.path).observe
         log.info("WebSocket connection opened")
         try:
-            connection.send(session.ack_message(config.websocket_max_message_size_bytes))
-            await _converse(ws, connection, session, timing)
+            await served.engine.converse(
+                ws, connection, session,
+                max_message_bytes=config.websocket_max_message_size_bytes, timing=timing)
         finally:
             session.unsubscribe(connection)
             state.connections.discard(connection)
@@ -107,10 +109,11 @@ def _default_origins(request: web.Request) -> tuple[str, ...]:
     return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
 
 
-def _check_token(request: web.Request, state: ServerState, app_path: str) -> TokenPayload:
+def _check_token(request: web.Request, state: ServerState, app_path: str,
+                 subprotocol: str = SUBPROTOCOL) -> TokenPayload:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
-    if len(offered) != 2 or offered[0] != SUBPROTOCOL:
-        raise web.HTTPForbidden(text="expected subprotocols ['aioserve', <token>]")
+    if len(offered) != 2 or offered[0] != subprotocol:
+        raise web.HTTPForbidden(text=f"expected subprotocols [{subprotocol!r}, <token>]")
     config = state.config
     try:  # the page's check of a requested id, and the app binding (security/admission.py)
         return check_token(offered[1], app_path=app_path, signed=config.signed_sessions,
@@ -121,7 +124,7 @@ def _check_token(request: web.Request, state: ServerState, app_path: str) -> Tok
 
 
 async def _find_session(request: web.Request, state: ServerState, served: ServedApp,
-                        payload: TokenPayload) -> tuple[ServerSession | None, tuple[int, str]]:
+                        payload: TokenPayload) -> tuple[EngineSession | None, tuple[int, str]]:
     """The live session, or a new one if the token may still create it."""
     session = served.registry.get(payload.session_id)
     if session is not None:
@@ -129,13 +132,8 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     if payload.expired(state.clock()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
-    extra = payload.extra
     try:
-        session = await served.registry.get_or_create(
-            payload.session_id, lambda: served.create_session(
-                payload.session_id, RequestData.from_token_extra(extra),
-                user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request), token_payload=extra))
+        session = await open_session(request, served, payload.session_id, payload.extra)
     except Exception as exc:
         log.error("Error building a session of %s", served.path, exc_info=exc)
         return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
@@ -157,10 +155,11 @@ class _FloodGuard:
         return self.tokens >= 0
 
 
-async def _converse(ws: web.WebSocketResponse, connection: Connection,
-                    session: ServerSession, timing: Callable[[float], None] | None = None,
-                    ) -> None:
-    """The read loop; `timing` (--metrics) receives the seconds each `receive` took."""
+async def converse(ws: web.WebSocketResponse, connection: Connection,
+                   session: ServerSession, timing: Callable[[float], None] | None = None,
+                   ) -> None:
+    """The aioserve engine's read loop; `timing` (--metrics) receives the seconds
+    each `receive` took."""
     guard = _FloodGuard()
     async for frame in ws:
         if frame.type is WSMsgType.TEXT:
@@ -197,7 +196,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            session.receive(connection, message)
+            reply = session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
         except Exception:  # a model's own check broke: refuse the message, keep the socket
@@ -206,7 +205,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
                                    "this message"))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+            connection.send(dumps({**(reply or {"type": "ok"}), "reply_to": msg_id}))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
