@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import socket
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from aioserve.config import Config
 from aioserve.logs import configure_logging
+from aioserve.server import collector
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
 from aioserve.server.bad_requests import quiet_server_log
@@ -122,16 +122,16 @@ def run(apps: Sequence[str] | Apps, config: Config) -> None:
 
 
 def tune_garbage_collector() -> None:
-    """Collect the young generation less often, and the old one rarely.
+    """Collect the young generation less often, the old one after the reaper.
 
     With 10,000 sessions, CPython's default thresholds ran full collections
     of the whole heap (0.5-1.2 s, freeing nothing) every few seconds: pings
     went out late and pongs were read after their deadline, dropping healthy
-    connections (bench/RESULTS.md, measure 6). A server's objects are
-    long-lived documents; the few cycles they make are still collected.
+    connections (bench/RESULTS.md, measure 6). Full passes now run after the
+    reaper, in proportion to the sessions that ended (aioserve.server.collector).
     Only `run` does this: it owns the process, `serve` and `create_app` do not.
     """
-    gc.set_threshold(50_000, 50, 100)
+    collector.tune()
 
 
 async def serve_until_signal(apps: Any, config: Config, *, show: bool,

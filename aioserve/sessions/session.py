@@ -150,6 +150,9 @@ class ServerSession:
                                     " from the browser")
             try:
                 value = prop.check(model, message["value"])
+                may_set = getattr(model, "client_may_set", None)  # a control the page shows?
+                if may_set is not None:
+                    may_set(attr)
                 validate = getattr(model, "validate_client", None)
                 if validate is not None:
                     validate(attr, value)
@@ -187,10 +190,12 @@ class ServerSession:
         self.destroyed = True
         self.context.destroyed = True
         await self.document._destroy()
-        if self._on_destroy is not None:
-            await self._on_destroy(self)
-        self.connections.clear()
-        self._replay.clear()
+        try:
+            if self._on_destroy is not None:
+                await self._on_destroy(self)
+        finally:
+            self.connections.clear()
+            self._replay.clear()
 
 
 def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
