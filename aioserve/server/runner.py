@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -20,8 +19,10 @@ from aiohttp import web
 from aioserve.config import Config
 from aioserve.errors import AioserveError
 from aioserve.logs import configure_logging
+from aioserve.server import collector
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
+from aioserve.server.bad_requests import quiet_server_log
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
@@ -42,6 +43,7 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
     context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
+                           logger=quiet_server_log(),  # junk requests: an access line, no traceback
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
@@ -146,16 +148,16 @@ def run(apps: Sequence[str] | Apps, config: Config) -> None:
 
 
 def tune_garbage_collector() -> None:
-    """Collect the young generation less often, and the old one rarely.
+    """Collect the young generation less often, the old one after the reaper.
 
     With 10,000 sessions, CPython's default thresholds ran full collections
     of the whole heap (0.5-1.2 s, freeing nothing) every few seconds: pings
     went out late and pongs were read after their deadline, dropping healthy
-    connections (bench/RESULTS.md, measure 6). A server's objects are
-    long-lived documents; the few cycles they make are still collected.
+    connections (bench/RESULTS.md, measure 6). Full passes now run after the
+    reaper, in proportion to the sessions that ended (aioserve.server.collector).
     Only `run` does this: it owns the process, `serve` and `create_app` do not.
     """
-    gc.set_threshold(50_000, 50, 100)
+    collector.tune()
 
 
 async def serve_until_signal(apps: Any, config: Config, *, show: bool,

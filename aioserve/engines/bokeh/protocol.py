@@ -4,9 +4,9 @@ Bokeh's own transport-free parts do the work (`Protocol`, `Receiver`,
 `ProtocolHandler`, `ServerConnection`, `ServerSession`); this module is the
 socket they write to and the read loop that feeds them.
 
-Close codes: Bokeh closes with 10000 (internal error) and 10001 (protocol
-error), outside RFC 6455's range (browsers fail such a close as 1006). We
-close with 4000 and 4001 instead (docs/choices.md, "Bokeh engine").
+Close codes are Bokeh's: 10000 (internal error) and 10001 (protocol error).
+They lie past RFC 6455's 4999, but aiohttp sends and reads them and Chromium
+hands them to the page unchanged (checked; docs/choices.md, "Bokeh engine").
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_INTERNAL_ERROR = 4000  # Bokeh: 10000
-CLOSE_PROTOCOL_ERROR = 4001  # Bokeh: 10001
+CLOSE_INTERNAL_ERROR = 10000  # as Bokeh's server
+CLOSE_PROTOCOL_ERROR = 10001
 
 
 class BokehSocket:

@@ -74,7 +74,7 @@ async def test_a_malformed_message_closes_only_its_websocket(served: Any,
     await bystander.pull()
     wire = await open_wire(client)
     await wire.send_frames(*frames)
-    assert await wire.closed_with() == 4001  # Bokeh's 10001, moved into the RFC's range
+    assert await wire.closed_with() == 10001  # Bokeh's protocol-error code
     await still_serves(client)
     await bystander.send(bystander.protocol.create("SERVER-INFO-REQ"))
     assert (await bystander.receive()).msgtype == "SERVER-INFO-REPLY"
