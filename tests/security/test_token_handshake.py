@@ -194,3 +194,32 @@ async def test_a_token_opens_only_its_own_app(start, secret_key, mode: str, read
         minimal += "." + _b64(hmac.new(key.encode(), minimal.encode(), hashlib.sha256).digest())
     async with await served.connect("/b", minimal, "/b/ws") as session:
         assert read_seen(session)["id"] == session_id
+
+
+async def test_bokeh_util_token_tokens_and_ours_interoperate(start, secret_key, read_seen) -> None:
+    """Tokens made by bokeh.util.token name no app: they open any app. Ours carry the
+    binding, and Bokeh's own functions still read and verify them."""
+    from bokeh.util.token import (
+        check_token_signature,
+        generate_jwt_token,
+        get_session_id,
+        get_token_payload,
+    )
+    from bokeh.util.token import generate_session_id as bokeh_session_id
+
+    served = await start({"/a": show_request, "/b": show_request}, session_ids="signed",
+                         secret_key=secret_key, lazy_sessions=True)
+    key = secret_key.encode()
+    session_id = bokeh_session_id(secret_key=key, signed=True)
+    theirs = generate_jwt_token(session_id, secret_key=key, signed=True,
+                                extra_payload={"headers": {"X-From": "bokeh"}})
+    for app in ("/a", "/b"):
+        async with await served.connect(app, theirs, f"{app}/ws") as session:
+            seen = read_seen(session)
+            assert seen["id"] == session_id and seen["headers"] == {"X-From": "bokeh"}
+    ours = (await served.page("/a")).token
+    assert check_token_signature(ours, secret_key=key, signed=True)
+    assert get_token_payload(ours)["aioserve_app"] == "/a"
+    assert await _refused(served, "/b/ws", ours) == 403
+    async with await served.connect("/a", ours, "/a/ws") as session:
+        assert session.id == get_session_id(ours)
