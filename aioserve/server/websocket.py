@@ -34,6 +34,7 @@ from aioserve.sessions.protocol import (
     CLOSE_PROTOCOL_ERROR,
     CLOSE_SESSION_EXPIRED,
     SUBPROTOCOL,
+    FloodGuard,
     error_message,
     reply_message,
     resumed_message,
@@ -42,8 +43,6 @@ from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-FLOOD_BURST = 2000  # messages a client may send at once...
-FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
 
 
@@ -148,7 +147,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     session = served.registry.get(payload.session_id)
     if session is not None:
         return session, (0, "")
-    if payload.expired(time.time()):
+    if payload.expired(state.clock()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
     try:
@@ -159,27 +158,12 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     return session, (0, "")
 
 
-class _FloodGuard:
-    """A token bucket: bursts are fine, a sustained flood closes the socket."""
-
-    def __init__(self) -> None:
-        self.tokens = float(FLOOD_BURST)
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
-        self.at = now
-        self.tokens -= 1
-        return self.tokens >= 0
-
-
 async def converse(ws: web.WebSocketResponse, connection: Connection,
                    session: ServerSession, timing: Callable[[float], None] | None = None,
                    ) -> None:
     """The aioserve engine's read loop; `timing` (--metrics) receives the seconds
     each `receive` took."""
-    guard = _FloodGuard()
+    guard = FloodGuard()
     async for frame in ws:
         if frame.type is WSMsgType.TEXT:
             connection.messages_in += 1
