@@ -6,10 +6,12 @@ Serves bench/apps/bokeh/dashboard.py with the bokeh engine (in this process,
 GC thresholds as `run()` sets them), makes N sessions by page requests, lets
 the reaper end them, twice, then runs one `gc.collect()` and reports how many
 unreachable objects it found (what reference counting could not free) and how
-long it took. `--break-cycles` is an experiment, not shipped code: before the
-engine tears a document down, it also clears each model's property values and
-callbacks (Bokeh's container properties hold their owner model, one cycle per
-model), to show how much of the garbage those cycles are.
+long it took. It also times every collection the interpreter ran by itself
+(`gc.callbacks`) while the sessions were built and while they were reaped.
+`--break-cycles` is an experiment, not shipped code: before the engine tears
+a document down, it also clears each model's property values and callbacks
+(Bokeh's container properties hold their owner model, one cycle per model),
+to show how much of the garbage those cycles are.
 """
 
 from __future__ import annotations
@@ -47,10 +49,36 @@ def break_cycles_first() -> None:
     engine_session.teardown_document = clearing
 
 
+class Collections:
+    """The interpreter's own collections, timed, by phase ("building", "reaping")."""
+
+    def __init__(self) -> None:
+        self.phase = ""
+        self.seen: dict[str, list[tuple[int, float]]] = collections.defaultdict(list)
+        self._t0 = 0.0
+
+    def __call__(self, event: str, info: dict[str, int]) -> None:
+        if event == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.seen[self.phase].append((info["generation"], time.perf_counter() - self._t0))
+
+    def summary(self, phase: str) -> str:
+        runs = self.seen.get(phase, [])
+        worst = max(runs, key=lambda r: r[1], default=(0, 0.0))
+        return (f"{phase}: {len(runs)} collections, longest {worst[1] * 1000:.1f} ms "
+                f"(generation {worst[0]})")
+
+
+COLLECTIONS = Collections()
+
+
 async def churn(server: TestServer, http: ClientSession, n: int) -> None:
+    COLLECTIONS.phase = "building"  # recorded only while COLLECTIONS is in gc.callbacks
     for _ in range(n):
         async with http.get(server.make_url("/dashboard")) as response:
             assert response.status == 200, response.status
+    COLLECTIONS.phase = "reaping"
     for _ in range(100):  # the reaper runs every 300 ms here
         async with http.get(server.make_url("/_aioserve/ready")) as response:
             if (await response.json())["sessions"] == 0:
@@ -69,7 +97,9 @@ async def main(n: int) -> None:
         async with ClientSession() as http:
             await churn(server, http, n)  # warm-up: imports, caches
             gc.collect()
+            gc.callbacks.append(COLLECTIONS)
             await churn(server, http, n)
+            gc.callbacks.remove(COLLECTIONS)
         gc.set_debug(gc.DEBUG_SAVEALL)
         t0 = time.perf_counter()
         found = gc.collect()
@@ -82,6 +112,8 @@ async def main(n: int) -> None:
     print(f"{n} ended sessions left {found:,} objects to the cyclic collector "
           f"({found / n:,.0f} a session); one gc.collect() took {took * 1000:.0f} ms")
     print("most common:", ", ".join(f"{name} {count:,}" for name, count in kinds))
+    print("collections the interpreter ran by itself;",
+          "; ".join(COLLECTIONS.summary(p) for p in ("building", "reaping")))
 
 
 if __name__ == "__main__":
