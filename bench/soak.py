@@ -79,7 +79,7 @@ class SoakServer:
                "--check-unused-sessions", "500", *self.extra]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env, cwd=ROOT)
+                                     text=True, env=env, cwd=self.app.resolve().parent)
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
@@ -198,7 +198,7 @@ class Churn:
 
 
 async def soak(args: argparse.Namespace) -> dict[str, object]:
-    server = SoakServer(Path(args.app), args.server_args).start()
+    server = SoakServer(Path(args.app).resolve(), args.server_args).start()
     try:
         churn = Churn(server, args.mode, args.concurrency)
         t0 = time.monotonic()
@@ -224,12 +224,23 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
             "warmup": args.warmup, "concurrency": args.concurrency,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"Python {platform.python_version()}",
+            "git": _git_head(), "pythonpath": os.environ.get("PYTHONPATH", ""),
             "errors": churn.errors, "first_error": churn.first_error,
+            "gc_passes": len(server.gc_passes),
+            "gc_pass_max_ms": max((p[2] for p in server.gc_passes), default=None),
             "points": [p.row() for p in points],
             "growth_mb_per_10k": round((last.rss_mb - base.rss_mb) / max(1, done) * 10_000, 1),
         }
     finally:
         server.stop()
+
+
+def _git_head() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return ""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ log = logging.getLogger("aioserve.server")
 # Young passes at 50,000 net new objects (CPython: 700): with 10,000 live sessions
 # the defaults ran a full pass of 0.5-1.2 s every few seconds (bench/RESULTS.md, (6)).
 THRESHOLDS = (50_000, 50, 100)
-MIN_ENDED = 1_000
+MIN_ENDED = 200
 
 
 class _Policy:
