@@ -23,6 +23,8 @@ import gc
 import logging
 import time
 
+from aiohttp import web
+
 log = logging.getLogger("aioserve.server")
 
 # Young passes at 50,000 net new objects (CPython: 700): with 10,000 live sessions
@@ -74,3 +76,18 @@ def sessions_ended(count: int, live: int) -> float | None:
     log.debug("Full garbage collection after %d sessions ended: %d objects freed in %.1f ms"
               " (%.1f ms CPU), %d sessions live", ended, found, ms, cpu_ms, live)
     return ms
+
+
+def release_websocket(request: web.Request) -> None:
+    """Once a websocket is done: break the cycle aiohttp 3.14 leaves behind.
+
+    With a heartbeat, the connection's protocol keeps the response's
+    `_on_data_received` as its `_data_received_cb` after the socket closed:
+    protocol -> callback -> response -> reader -> protocol, about 40 objects
+    (the request, its headers, the writer...) that only a full collection
+    would free. Dropping the callback lets reference counting free them as
+    soon as the handler returns; a socket that is closing needs no heartbeat.
+    """
+    protocol = request.protocol
+    if getattr(protocol, "_data_received_cb", None) is not None:
+        protocol._data_received_cb = None
