@@ -125,6 +125,19 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
             lambda a, rb, rf: a == 0, digits=0)
         row(f"(6) {app}: longest gap while opening, s", (measure,), "max_gap_while_opening_s",
             "", digits=2)
+    row("(8) 1,000,000-point chart: document, bytes", ("chart",), "doc_bytes", "", digits=0,
+        vs_floor=False)
+    row("(8) chart update (new y column) p50, ms", ("chart",), "update_p50_ms", "≤ 250 ms",
+        lambda a, rb, rf: a <= 250, vs_floor=False)
+    row("(8) chart update, slowest, ms", ("chart",), "update_max_ms", "", vs_floor=False)
+    row("(8) chart update, bytes received", ("chart",), "update_bytes", "", digits=0,
+        vs_floor=False)
+    row("(8) server CPU per chart update, ms", ("chart",), "server_cpu_per_update_ms", "",
+        vs_floor=False)
+    row("(8) chart zoom (x_range set to its view) p50, ms", ("chart",), "zoom_p50_ms",
+        "≤ 250 ms", lambda a, rb, rf: a <= 250, vs_floor=False)
+    row("(8) chart zoom, bytes received", ("chart",), "zoom_bytes", "", digits=0,
+        vs_floor=False)
     one, two = _get(results, "procs", "1"), _get(results, "procs", "2")
     if one and two:
         share = two.get("share_per_worker") or []

@@ -67,6 +67,17 @@ class Document:
         self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
 
+    # ---- the app code that built it
+
+    def add_app_module(self, module: types.ModuleType) -> None:
+        """A module the app's code ran in for this document (one per session and handler)."""
+        self._app_modules.append(module)
+
+    def take_app_modules(self) -> list[types.ModuleType]:
+        """The app's modules, handed over once (the caller empties them)."""
+        modules, self._app_modules = self._app_modules, []
+        return modules
+
     # ---- the tree
 
     @property
@@ -221,6 +232,18 @@ class Document:
             return
         events, self._pending = self._pending, []
         self._listener.document_changed(events)
+
+    @contextmanager
+    def _flushed_by_caller(self) -> Iterator[None]:
+        """The caller flushes the changes made inside itself (a client message's reply):
+        schedule no flush for a loop turn later, which would find nothing to do."""
+        scheduled, self._flush_scheduled = self._flush_scheduled, True
+        try:
+            yield
+        finally:
+            self._flush_scheduled = scheduled
+            if self._pending:  # not flushed after all (the caller failed): the usual way
+                self._schedule_flush()
 
     @contextmanager
     def _changes_from(self, origin: object) -> Iterator[None]:

@@ -20,16 +20,6 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def is_sorted(values: Sequence[Any]) -> bool:
-    """True when `values` are numbers in ascending order (None or NaN: False)."""
-    try:
-        if not all(map(math.isfinite, values)):
-            return False
-        return list(values) == sorted(values)  # timsort sees one run: linear, in C
-    except TypeError:
-        return False
-
-
 def is_clean(values: Sequence[Any]) -> bool:
     """True when every value is a finite number, so `min`/`max` can run on slices."""
     try:

@@ -153,3 +153,33 @@ async def test_a_bad_zoom_from_the_browser_is_refused_and_changes_nothing(value:
         await s.set(chart, x_range=[150.0, 160.0])  # the session goes on
         await s.settled()
         assert s.server_model(chart).x_range == [150.0, 160.0]
+
+
+def test_gaps_datetimes_and_unsorted_x_still_give_a_bounded_view() -> None:
+    import datetime as dt
+    n = 30_000
+    start = dt.datetime(2024, 1, 1)
+    times = [start + dt.timedelta(seconds=i) for i in range(n)]
+    ys: list[float | None] = [float(i % 100) for i in range(n)]
+    ys[5] = None
+    ys[7] = math.nan
+    chart = Chart({"t": times, "y": ys}, x="t", x_type="datetime", y="y")
+    view = chart.view
+    assert view["x_extent"] == [1704067200000.0, 1704067200000.0 + (n - 1) * 1000]
+    assert None not in view["data"]["y"] and len(view["data"]["t"]) <= 2 * 1200 + 4
+    shuffled = list(range(n))
+    shuffled[10], shuffled[20] = shuffled[20], shuffled[10]
+    unsorted = Chart({"x": shuffled, "y": [float(v) for v in range(n)]}, y="y")
+    assert unsorted.view["x_extent"] == [0, n - 1]
+    assert len(unsorted.view["data"]["x"]) <= 2 * 1200 + 2
+
+
+def test_a_new_y_column_reuses_what_is_known_of_x_but_a_changed_x_is_read_again() -> None:
+    source, chart = _big_line(20_000)
+    xs = list(source.data["x"])
+    source.data = {"x": xs, "y": [1.0] * 20_000}  # the same x values, a new list
+    assert chart.view["x_extent"] == [0.0, 199.99]
+    source.patch({"x": [(0, 500.0)]})  # changed in place: no longer in order
+    assert chart.view["x_extent"] == [0.01, 500.0]
+    source.data = {"x": [v * 2 for v in xs], "y": [1.0] * 20_000}
+    assert chart.view["x_extent"] == [0.0, 399.98]

@@ -23,6 +23,8 @@ from bokeh.server.connection import ServerConnection
 from bokeh.server.protocol_handler import ProtocolHandler
 from tornado import locks
 
+from aioserve.sessions.protocol import CLOSE_FLOOD, FloodGuard
+
 if TYPE_CHECKING:
     from aioserve.engines.base import Timing
     from aioserve.engines.bokeh.session import BokehSession
@@ -82,6 +84,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
     socket = BokehSocket(ws, connection)
     bokeh_connection = ServerConnection(protocol, socket,  # type: ignore[arg-type]
                                         None, session.bokeh)  # type: ignore[arg-type]
+    guard = FloodGuard()
     try:
         await socket.send_message(protocol.create("ACK"))
         async for frame in ws:
@@ -93,6 +96,10 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                 break
             connection.messages_in += 1
             connection.bytes_in += len(fragment)
+            if not guard.allow():  # each frame counts: a Bokeh message is three or more
+                log.warning("closing a websocket of session %s: message flood", session.id)
+                await connection.close(CLOSE_FLOOD, "too many messages")
+                break
             started = time.perf_counter()
             try:
                 message = await receiver.consume(fragment)
