@@ -223,6 +223,18 @@ class Document:
         self._listener.document_changed(events)
 
     @contextmanager
+    def _flushed_by_caller(self) -> Iterator[None]:
+        """The caller flushes the changes made inside itself (a client message's reply):
+        schedule no flush for a loop turn later, which would find nothing to do."""
+        scheduled, self._flush_scheduled = self._flush_scheduled, True
+        try:
+            yield
+        finally:
+            self._flush_scheduled = scheduled
+            if self._pending:  # not flushed after all (the caller failed): the usual way
+                self._schedule_flush()
+
+    @contextmanager
     def _changes_from(self, origin: object) -> Iterator[None]:
         """Mark the changes made inside as coming from one connection."""
         previous, self._origin = self._origin, origin

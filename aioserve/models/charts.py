@@ -183,14 +183,15 @@ class Chart(Widget):
                              f"widths beyond the data ([{lo!r}, {hi!r}])")
 
     def _set_property(self, name: str, value: Any) -> None:
-        if name in ("x", "series", "source") and not self._building:
+        if self._building:  # the constructor checks everything once at the end
+            super()._set_property(name, value)
+            return
+        if name in ("x", "series", "source"):
             self._check_columns(value if name == "source" else self.source,
                                 value if name == "x" else self.x,
                                 value if name == "series" else self.series)
         old_source = self.source if name == "source" else None
         super()._set_property(name, value)
-        if self._building:
-            return
         if old_source is not None and old_source is not value:
             old_source._unwatch(self)
             self._watch(value)

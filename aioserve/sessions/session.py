@@ -159,7 +159,7 @@ class ServerSession:
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
             with self.document.changes_from(connection):
-                setattr(model, attr, value)
+                model._set_property(attr, value)  # checked above: not a second time
         elif kind == "event":
             name = _field(message, "event", str)
             data = message.get("data", {})

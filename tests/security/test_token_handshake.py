@@ -107,9 +107,10 @@ async def test_expiry_is_a_creation_window_not_a_session_lifetime(start, secret_
     served = await start(session_ids="signed", secret_key=secret_key,
                          session_token_expiration_s=1, unused_session_lifetime_ms=200,
                          check_unused_sessions_ms=50)
+    clock = served.fake_clock()
     page = await served.page("/app")
     first = await served.connect("/app", page.token, page.ws_path)
-    await asyncio.sleep(1.2)  # the token is now too old to create a session...
+    clock.advance(1.2)  # the token is now too old to create a session...
     # ...but its session is alive, so reconnecting (a second tab, a network glitch) works.
     second = await served.connect("/app", page.token, page.ws_path)
     assert second.id == first.id
@@ -125,10 +126,11 @@ async def test_expiry_is_a_creation_window_not_a_session_lifetime(start, secret_
 async def test_lazy_sessions_obey_the_window_too(start, secret_key) -> None:
     served = await start(session_ids="signed", secret_key=secret_key,
                          session_token_expiration_s=1, lazy_sessions=True)
+    clock = served.fake_clock()
     fresh, stale = await served.page("/app"), await served.page("/app")
     async with await served.connect("/app", fresh.token, fresh.ws_path):
         pass
-    await asyncio.sleep(1.1)
+    clock.advance(1.1)
     with pytest.raises(SessionClosed) as closed:
         await served.connect("/app", stale.token, stale.ws_path)
     assert closed.value.code == CLOSE_SESSION_EXPIRED
