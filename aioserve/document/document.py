@@ -67,6 +67,17 @@ class Document:
         self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
 
+    # ---- the app code that built it
+
+    def add_app_module(self, module: types.ModuleType) -> None:
+        """A module the app's code ran in for this document (one per session and handler)."""
+        self._app_modules.append(module)
+
+    def take_app_modules(self) -> list[types.ModuleType]:
+        """The app's modules, handed over once (the caller empties them)."""
+        modules, self._app_modules = self._app_modules, []
+        return modules
+
     # ---- the tree
 
     @property

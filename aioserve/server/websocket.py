@@ -22,6 +22,7 @@ from aioserve.security.origins import (
     parse_origin_allowlist,
 )
 from aioserve.security.tokens import TokenError, TokenPayload
+from aioserve.server.collector import release_websocket
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
@@ -64,6 +65,7 @@ def handler_for(served: ServedApp) -> Handler:
         if session is None:
             code, reason = refusal
             await ws.close(code=code, message=reason.encode()[:120])
+            release_websocket(request)
             return ws
         remote = request.get(REAL_REMOTE) or request.remote or ""
         # Uncompressed frames may go straight to the socket (Connection.corked).
@@ -87,6 +89,7 @@ def handler_for(served: ServedApp) -> Handler:
             if metrics is not None:
                 metrics.connection_closed(served.path, connection)
             log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)
+            release_websocket(request)
         return ws
 
     return ws_handler
