@@ -433,15 +433,6 @@ class Document:
         every model (once)."""
         await self._destroy()
 
-    def add_app_module(self, module: types.ModuleType) -> None:
-        """A module made for this session's app code; `take_app_modules` hands it back."""
-        self._app_modules.append(module)
-
-    def take_app_modules(self) -> list[types.ModuleType]:
-        """The session's app modules, forgotten by the document (to drop them)."""
-        modules, self._app_modules = self._app_modules, []
-        return modules
-
     def unsent_changes(self) -> bool:
         """Whether changes wait to be handed to the listener."""
         return bool(self._pending or self._flush_scheduled or self._holds)
