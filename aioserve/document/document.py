@@ -14,7 +14,7 @@ import logging
 import threading
 import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.model import Model
@@ -410,6 +410,46 @@ class Document:
         if periodic is None:
             raise ValueError(f"{callback!r} is not a periodic callback of this document")
         periodic.stop()
+
+    # ---- the live API: what a session, an application or a test harness asks of
+    # the document (the only way code outside aioserve/document/ reaches it)
+
+    def go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on changes go to `listener` (the session), batched per loop turn,
+        and may only be made from `loop`'s thread."""
+        self._go_live(listener, loop)
+
+    def flush(self, force: bool = False) -> None:
+        """Hand the pending changes to the listener now (`force`: even under a hold)."""
+        self._flush(force)
+
+    def changes_from(self, origin: object) -> AbstractContextManager[None]:
+        """`with doc.changes_from(connection):` marks the changes made inside as
+        that connection's, so they are not echoed back to it."""
+        return self._changes_from(origin)
+
+    async def destroy(self) -> None:
+        """Stop all scheduled work, run the `on_session_destroyed` hooks, let go of
+        every model (once)."""
+        await self._destroy()
+
+    def unsent_changes(self) -> bool:
+        """Whether changes wait to be handed to the listener."""
+        return bool(self._pending or self._flush_scheduled or self._holds)
+
+    @property
+    def held(self) -> bool:
+        """Whether `doc.hold()` is active."""
+        return self._holds > 0
+
+    def running_callbacks(self) -> int:
+        """Coroutine callbacks started and not finished."""
+        return sum(1 for t in self._tasks if not t.done())
+
+    def callbacks_due(self, until: float) -> int:
+        """Next-tick and timeout callbacks due by the loop time `until`."""
+        return sum(1 for handles in self._timers.values() for h in handles
+                   if not h.cancelled() and h.when() <= until)
 
 
 def _bare_context() -> contextvars.Context:

@@ -47,7 +47,7 @@ class ServerSession:
         self.destroyed = False
         self.callback_errors = 0
         self._on_destroy = on_destroy
-        document._go_live(self, asyncio.get_running_loop())
+        document.go_live(self, asyncio.get_running_loop())
 
     @property
     def title(self) -> str:
@@ -70,7 +70,7 @@ class ServerSession:
     # ---- outgoing
 
     def doc_message(self) -> str:
-        self.document._flush(force=True)  # the snapshot must include every numbered change
+        self.document.flush(force=True)  # the snapshot must include every numbered change
         return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
@@ -131,7 +131,7 @@ class ServerSession:
     def flush(self) -> None:
         """Send the document's pending changes now, not a loop turn later (a hold
         still batches): the user who sent a message is waiting for its effect."""
-        self.document._flush()
+        self.document.flush()
 
     def receive(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
         """Apply one `set` or `event` from a client, or answer a `rows` request (the
@@ -158,7 +158,7 @@ class ServerSession:
                     validate(attr, value)
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
-            with self.document._changes_from(connection):
+            with self.document.changes_from(connection):
                 model._set_property(attr, value)  # checked above: not a second time
         elif kind == "event":
             name = _field(message, "event", str)
@@ -189,7 +189,7 @@ class ServerSession:
             return
         self.destroyed = True
         self.context.destroyed = True
-        await self.document._destroy()
+        await self.document.destroy()
         try:
             if self._on_destroy is not None:
                 await self._on_destroy(self)
