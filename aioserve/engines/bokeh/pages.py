@@ -90,14 +90,15 @@ def page_response(request: web.Request, *, token: str,
     return web.Response(text=html, content_type="text/html", headers=NO_STORE)
 
 
-def autoload_js(request: web.Request, *, element_id: str, base_url: str, token: str,
-                error: str | None) -> str:
+def autoload_js(request: web.Request, *, app_path: str, element_id: str, base_url: str,
+                token: str, error: str | None) -> str:
     """What `bokeh.embed.server_document` loads: BokehJS, then the session into
     the element (or, when the app failed, the error in its place)."""
     if error is not None:
         return _error_script(element_id, error)
     absolute_url = request.query.get("bokeh-absolute-url") or None
-    app_path = request.query.get("bokeh-app-path", "/")
+    # server_document() names the app's path; a hand-written tag may not.
+    app_path = request.query.get("bokeh-app-path") or app_path
     with_resources = request.query.get("resources") != "none"
     bundle = bundle_for_objs_and_resources(
         None, resources(request, base_url) if with_resources else None)

@@ -125,3 +125,13 @@ async def test_a_failing_bokeh_app_shows_its_error_and_the_server_goes_on(
     assert response.status == 500
     assert "ZeroDivisionError" in await response.text()
     assert (await client.get("/app")).status == 200
+
+
+async def test_autoload_without_an_app_path_connects_to_this_app(
+        tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    parent = web.Application()
+    parent.add_subapp("/dash", create_app([write_app(tmp_path)]))
+    client = await aiohttp_client(parent)
+    body = await (await client.get("/dash/app/autoload.js",
+                                   params={"bokeh-autoload-element": "here"})).text()
+    assert '"/dash/app"' in body  # BokehJS opens /dash/app/ws, not /ws
