@@ -189,6 +189,14 @@ def _on_windows() -> bool:
               metavar="PATH", help="Another file or folder to watch under --dev (repeatable).")
 @click.option("--metrics", "metrics", **_FLAG,
               help="Serve Prometheus metrics at /_aioserve/metrics.")
+@click.option("--show-errors", "show_errors", **_FLAG,
+              help="Show error details (messages, tracebacks) to visitors; otherwise they "
+              "get a generic message and an error id the log also has.  "
+              "[env: AIOSERVE_SHOW_ERRORS=yes; default: off, on with --dev]")
+@click.option("--slow-callback", "slow_callback_ms", type=int, metavar="MS",
+              help="Warn (and count in --metrics) when a callback or app build holds the "
+              "event loop longer than this; 0 turns it off."
+              + _default("slow_callback_ms", " ms"))
 def serve(apps: tuple[str, ...], **options: Any) -> None:
     """Serve APPS: .py scripts, .ipynb notebooks or app directories.
 

@@ -24,6 +24,7 @@ from aioserve.errors import ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
 from aioserve.server.auth import MIN_COOKIE_SECRET_BYTES, add_auth_routes, load_auth_module
+from aioserve.server.error_pages import error_pages_middleware
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.metrics import ServerMetrics, metrics_context, metrics_page
@@ -44,7 +45,9 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         config = Config(**options)
     elif options:
         config = dataclasses.replace(config, **options)
-    served = {path: ServedApp(path, app, key=f"app{i}")
+    served = {path: ServedApp(path, app, key=f"app{i}",
+                              show_errors=config.show_errors_effective,
+                              slow_callback_ms=config.slow_callback_ms)
               for i, (path, app) in enumerate(resolve_apps(apps, config.args).items())}
     try:
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
@@ -53,7 +56,8 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     check_security_options(config)
     auth = load_auth_module(config.auth_module) if config.auth_module else None
     state = ServerState(config=config, apps=served, origins=origins, auth=auth)
-    app = web.Application(middlewares=server_middlewares(config, auth),
+    app = web.Application(middlewares=[error_pages_middleware(),
+                                       *server_middlewares(config, auth)],
                           client_max_size=config.websocket_max_message_size_bytes)
     app[STATE] = state
     _add_routes(app, state)
@@ -64,7 +68,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     _add_operations(app, state)
     if not config.prefix:
         return app
-    outer = web.Application()
+    outer = web.Application(middlewares=[error_pages_middleware(look=app)])
     outer.add_subapp(config.prefix, app)
     outer.router.add_get(config.prefix, pages.add_slash)
     if config.ico_path != "none":

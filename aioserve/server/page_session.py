@@ -22,6 +22,7 @@ from aioserve.security.tokens import (
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import STATE, USER
 from aioserve.sessions.context import RequestData
+from aioserve.sessions.incidents import new_error_id
 
 if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
@@ -102,7 +103,14 @@ class PageSession:
 
 
 class AppFailed(Exception):
-    """`process_request` or the app raised; the message is shown where the app would be."""
+    """`process_request` or the app raised. The message (the details) is shown where
+    the app would be only with --show-errors; visitors otherwise get `error_id`,
+    which the log line carries too."""
+
+    def __init__(self, detail: str, error_id: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.error_id = error_id
 
 
 async def open_page_session(request: web.Request, served: ServedApp) -> PageSession:
@@ -124,14 +132,17 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
     try:
         extra.update(served.application.process_request(request))
     except Exception as exc:
-        log.exception("process_request of %s failed", served.path)
-        raise AppFailed(f"process_request failed: {exc!r}") from exc
+        error_id = new_error_id()
+        log.exception("process_request of %s failed (error id %s)", served.path, error_id)
+        raise AppFailed(f"process_request failed: {exc!r}", error_id) from exc
     try:
         token = mint_token(session_id, extra, config, time.time())
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
-        log.error("The session token of %s is too large: %s", served.path, exc)
+        error_id = new_error_id()
+        log.error("The session token of %s is too large: %s (error id %s)", served.path, exc,
+                  error_id)
         raise AppFailed(f"process_request returned too much data for the session token "
-                        f"({exc}); return less, or keep it on the server") from None
+                        f"({exc}); return less, or keep it on the server", error_id) from None
     if config.lazy_sessions_effective:
         return PageSession(token, "")
     user = request.get(USER, "default_user")
@@ -141,6 +152,8 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
                 session_id, RequestData.from_token_extra(extra), user=user,
                 logout_url=logout_url_for(request, state.auth), token_payload=extra))
     except Exception as exc:
-        log.error("Error building a session of %s", served.path, exc_info=exc)
-        raise AppFailed(f"{type(exc).__name__}: {exc}") from exc
+        error_id = new_error_id()
+        log.error("Error building a session of %s (error id %s)", served.path, error_id,
+                  exc_info=exc)
+        raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
     return PageSession(token, session.document.title)

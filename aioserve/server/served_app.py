@@ -11,7 +11,9 @@ import jinja2
 
 from aioserve.application.application import Application
 from aioserve.application.handlers import drop_modules
+from aioserve.document.loop_time import HeldTime
 from aioserve.sessions.context import RequestData, SessionContext
+from aioserve.sessions.incidents import AppIncidents
 from aioserve.sessions.registry import SessionRegistry
 from aioserve.sessions.session import ServerSession
 
@@ -27,12 +29,17 @@ class ServedApp:
     path: str
     application: Application
     key: str = "app0"  # names its routes: aiohttp route names must be identifiers
+    show_errors: bool = False
+    slow_callback_ms: int = 200
     registry: SessionRegistry = field(init=False)
+    incidents: AppIncidents = field(init=False)
     template: jinja2.Template = field(init=False)
     server_context: Any = None
 
     def __post_init__(self) -> None:
         self.registry = SessionRegistry(self.path)
+        self.incidents = AppIncidents(self.path, show_errors=self.show_errors,
+                                      slow_callback_ms=self.slow_callback_ms)
         self.load_template()
 
     def load_template(self) -> None:
@@ -59,8 +66,13 @@ class ServedApp:
         context = SessionContext(id=session_id, request=request, user=user,
                                  logout_url=logout_url, token_payload=token_payload or {},
                                  server_context=self.server_context, app_path=self.path)
-        doc = await self.application.build_document(context)
-        return ServerSession(context, doc, on_destroy=self._session_destroyed)
+        held = HeldTime()
+        doc = await self.application.build_document(context, held)
+        threshold = self.incidents.slow_callback_s
+        if threshold is not None and held.longest_s > threshold:
+            self.incidents.build_slow(session_id, held.longest_s)
+        return ServerSession(context, doc, on_destroy=self._session_destroyed,
+                             incidents=self.incidents)
 
     async def _session_destroyed(self, session: ServerSession) -> None:
         try:

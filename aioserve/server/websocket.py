@@ -17,6 +17,7 @@ from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
 from aioserve.server.served_app import ServedApp
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import RequestData
+from aioserve.sessions.incidents import new_error_id
 from aioserve.sessions.session import ServerSession, dumps
 
 log = logging.getLogger("aioserve.server")
@@ -130,8 +131,10 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
                 user=request.get(USER, "default_user"),
                 logout_url=logout_url_for(request, state.auth), token_payload=extra))
     except Exception as exc:
-        log.error("Error building a session of %s", served.path, exc_info=exc)
-        return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
+        error_id = new_error_id()
+        log.error("Error building a session of %s (error id %s)", served.path, error_id,
+                  exc_info=exc)
+        return None, (CLOSE_APP_ERROR, served.incidents.public_message(exc, error_id))
     return session, (0, "")
 
 
@@ -193,10 +196,12 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
-        except Exception:  # a model's own check broke: refuse the message, keep the socket
-            log.exception("Error handling a message of session %s", session.id)
-            connection.send(_error(msg_id, "internal_error", "the server failed to handle "
-                                   "this message"))
+        except Exception as exc:  # a model's own check broke: refuse the message, keep going
+            error_id = new_error_id()
+            log.exception("Error handling a message of session %s (error id %s)", session.id,
+                          error_id)
+            connection.send(_error(msg_id, "internal_error", session.incidents.public_message(
+                exc, error_id, "The server failed to handle this message.")))
         else:
             session.flush()  # its patch goes before its ok
             connection.send(dumps({"type": "ok", "reply_to": msg_id}))
