@@ -93,6 +93,16 @@ class Application:
             raise
         return doc
 
+    def load_problem(self) -> str | None:
+        """Why the app's code does not load (a syntax error, a notebook that is not
+        JSON, a directory without main.py), in one line; None when it loads."""
+        for handler in self.handlers:
+            problem = getattr(handler, "summary", None) or getattr(handler, "error", None)
+            if problem:
+                text = " ".join(str(problem).split())
+                return text if len(text) <= 300 else text[:299] + "…"
+        return None
+
     def watched_files(self) -> list[Path]:
         files = [f for h in self.handlers for f in h.watched_files()]
         if self.hooks_path is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,9 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.application.application import Application, load_application, route_name
+from aioserve.application.handlers import FailingHandler
 from aioserve.config import Config
 from aioserve.document.document import Document
-from aioserve.errors import ConfigError
+from aioserve.errors import AppLoadError, ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
 from aioserve.server.auth import MIN_COOKIE_SECRET_BYTES, add_auth_routes, load_auth_module
@@ -34,6 +36,8 @@ from aioserve.server.tls import ssl_context
 
 AppLike = str | os.PathLike[str] | Application | Callable[[Document], Any]
 Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
+
+log = logging.getLogger("aioserve.server")
 
 RESERVED = {"static", "_aioserve", "favicon.ico", "ws", "metadata", "autoload.js"}
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -102,7 +106,8 @@ def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]
     if apps is None or (isinstance(apps, (list, tuple)) and not apps):
         return {"/": Application(lambda doc: None)}
     if isinstance(apps, Mapping):
-        items = [(_route(str(route)), _as_application(app, argv)) for route, app in apps.items()]
+        items = [(_route(str(route)), _as_application(app, argv, _route(str(route))))
+                 for route, app in apps.items()]
     elif isinstance(apps, (str, os.PathLike)) or callable(apps) or isinstance(apps, Application):
         items = [_single(apps, argv)]
     else:
@@ -142,21 +147,41 @@ def _route(route: str) -> str:
 
 def _single(app: AppLike, argv: Sequence[str]) -> tuple[str, Application]:
     if isinstance(app, (str, os.PathLike)):
-        path = Path(app)
-        return "/" + route_name(path), load_application(path, argv)
+        route = "/" + route_name(Path(app))
+        return route, _as_application(app, argv, route)
     if isinstance(app, Application):
         return "/", app
     return "/", _as_application(app, argv)
 
 
-def _as_application(app: AppLike, argv: Sequence[str]) -> Application:
+def _as_application(app: AppLike, argv: Sequence[str], route: str = "/") -> Application:
     if isinstance(app, Application):
         return app
     if isinstance(app, (str, os.PathLike)):
-        return load_application(Path(app), argv)
+        return load_checked(Path(app), argv, route)
     if callable(app):
         return Application(app)
     raise ConfigError(f"not an app: {app!r} (give a path, a function or an Application)")
+
+
+def load_checked(path: Path, argv: Sequence[str], route: str) -> Application:
+    """An app loaded and checked before the server says it runs: a script compiled,
+    a notebook parsed, a directory's layout and hooks loaded. A broken app is one
+    ERROR line; it keeps its route, which answers with an error page (and under
+    --dev comes back when its file is fixed), while the other apps serve.
+    A path that is no app at all (missing, or neither .py, .ipynb nor a folder)
+    still raises AppLoadError."""
+    try:
+        application = load_application(path, argv)
+    except AppLoadError as exc:
+        if not path.is_dir():
+            raise
+        application = Application(FailingHandler(str(exc)))
+    problem = application.load_problem()
+    if problem is not None:
+        log.error("App %s does not load; its page answers with an error until it is fixed: "
+                  "%s", route, problem)
+    return application
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:

@@ -81,8 +81,10 @@ def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> li
         if ":" in host:
             host = f"[{host}]"
         base = f"{scheme}://{host}:{port}"
+    # An app that failed its startup check (create_app logged why) is not announced.
     return [base + config.prefix + served.path.rstrip("/") if served.path != "/"
-            else base + config.prefix + "/" for served in state.apps.values()]
+            else base + config.prefix + "/" for served in state.apps.values()
+            if served.application.load_problem() is None]
 
 
 def _state_of(app: web.Application) -> Any:
