@@ -3,16 +3,18 @@
 A coroutine holds the loop only between two awaits that suspend it, so it is
 driven one step at a time (`send`/`throw`), each step timed; the time it spends
 waiting on other things does not count. The loop watchdog (`--slow-callback`)
-is built on this.
+is built on this; `run_blocking` is the way around it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Coroutine, Generator
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 StepRunner = Callable[..., Any]  # run(fn, arg): calls fn(arg) and times it
 
 
@@ -63,3 +65,21 @@ class HeldTime:
 
     def steps(self, coro: Coroutine[Any, Any, T]) -> TimedSteps:
         return TimedSteps(coro, self.call)
+
+
+async def run_blocking(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `fn(*args, **kwargs)` in a worker thread and await its result.
+
+    A slow call (a database query, a web request with a blocking library, a
+    long computation, `time.sleep`) made straight from a callback freezes every
+    session of the server; awaited through this, only its own callback waits:
+
+        async def refresh():
+            rows = await run_blocking(load_rows, "sales")
+            source.data = rows          # back on the event loop: change the document here
+
+    `fn` runs in asyncio's default thread pool with the caller's context
+    (`curdoc()` works for reading). It must not change the document: from another
+    thread that raises RuntimeError; change it after the await, as above.
+    """
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -39,7 +39,7 @@ def autoload_for(served: ServedApp) -> Handler:
             opened = await open_page_session(request, served)
         except AppFailed as exc:
             # 200, so the browser runs the script and the error shows in the element.
-            body = _script(request, served, element_id, base, error=_public(served, exc))
+            body = _script(request, served, element_id, base, error=exc.public(served.show_errors))
         except web.HTTPException as exc:
             exc.headers.update(cors)
             raise
@@ -69,13 +69,6 @@ def cors_headers(request: web.Request, *, preflight: bool = False) -> dict[str, 
         return {"Access-Control-Allow-Origin": origin,
                 "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
     return {"Access-Control-Allow-Origin": "*"}
-
-
-def _public(served: ServedApp, failed: AppFailed) -> str:
-    """What the embedding page shows: the details only with --show-errors."""
-    if served.show_errors:
-        return f"{failed.detail} (error id {failed.error_id})"
-    return f"Something went wrong on the server. Error id: {failed.error_id}"
 
 
 def _element_id(request: web.Request) -> str:

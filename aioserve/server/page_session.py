@@ -21,11 +21,14 @@ from aioserve.security.tokens import (
 )
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import STATE, USER
+from aioserve.server.served_app import AppFailed
 from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
 
 if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
+
+__all__ = ["AppFailed", "PageSession", "open_page_session"]
 
 log = logging.getLogger("aioserve.server")
 
@@ -102,17 +105,6 @@ class PageSession:
     title: str
 
 
-class AppFailed(Exception):
-    """`process_request` or the app raised. The message (the details) is shown where
-    the app would be only with --show-errors; visitors otherwise get `error_id`,
-    which the log line carries too."""
-
-    def __init__(self, detail: str, error_id: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.error_id = error_id
-
-
 async def open_page_session(request: web.Request, served: ServedApp) -> PageSession:
     """Everything the page and autoload.js do before rendering, in one place.
 
@@ -151,7 +143,9 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
             session_id, lambda: served.create_session(
                 session_id, RequestData.from_token_extra(extra), user=user,
                 logout_url=logout_url_for(request, state.auth), token_payload=extra))
-    except Exception as exc:
+    except AppFailed:
+        raise  # create_session logged it, with its error id
+    except Exception as exc:  # not the app's code: still private, still in the log
         error_id = new_error_id()
         log.error("Error building a session of %s (error id %s)", served.path, error_id,
                   exc_info=exc)

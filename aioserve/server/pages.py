@@ -185,12 +185,13 @@ async def _check_app(request: web.Request, path: str) -> web.StreamResponse:
                                                   RequestData())
             await session.destroy()
     except Exception as exc:
-        error_id = new_error_id()
-        log.warning("health check of %s failed: %s: %s (error id %s)", path,
-                    type(exc).__name__, exc, error_id)
-        body = {"status": "failing", "app": path, "error_id": error_id}
+        failed = exc if isinstance(exc, AppFailed) else AppFailed(
+            f"{type(exc).__name__}: {exc}", new_error_id())
+        log.warning("health check of %s failed: %s (error id %s)", path, failed.detail,
+                    failed.error_id)
+        body = {"status": "failing", "app": path, "error_id": failed.error_id}
         if served.show_errors:
-            body["error"] = f"{type(exc).__name__}: {exc}"
+            body["error"] = failed.detail
         return web.json_response(body, status=503)
     return web.json_response({"status": "ok", "app": path,
                               "build_ms": round((time.perf_counter() - started) * 1000, 1)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +14,32 @@ from aioserve.application.application import Application
 from aioserve.application.handlers import drop_modules
 from aioserve.document.loop_time import HeldTime
 from aioserve.sessions.context import RequestData, SessionContext
-from aioserve.sessions.incidents import AppIncidents
+from aioserve.sessions.incidents import GENERIC_BUILD_ERROR, AppIncidents, new_error_id
 from aioserve.sessions.registry import SessionRegistry
 from aioserve.sessions.session import ServerSession
+
+log = logging.getLogger("aioserve.server")
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=True)
+
+
+class AppFailed(Exception):
+    """`process_request` or the app raised. The message (the details) is shown where
+    the app would be only with --show-errors; visitors otherwise get `error_id`,
+    which the log line carries too."""
+
+    def __init__(self, detail: str, error_id: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.error_id = error_id
+
+    def public(self, show_errors: bool) -> str:
+        """What a visitor is told in one line (a close reason, an embed's card)."""
+        if show_errors:
+            return f"{self.detail} (error id {self.error_id})"
+        return f"{GENERIC_BUILD_ERROR} Error id: {self.error_id}"
 
 
 @dataclass(eq=False)
@@ -67,7 +87,14 @@ class ServedApp:
                                  logout_url=logout_url, token_payload=token_payload or {},
                                  server_context=self.server_context, app_path=self.path)
         held = HeldTime()
-        doc = await self.application.build_document(context, held)
+        try:
+            doc = await self.application.build_document(context, held)
+        except Exception as exc:
+            # Logged once here, so every waiter for this session shows the same id.
+            error_id = new_error_id()
+            log.error("Error building a session of %s (error id %s)", self.path, error_id,
+                      exc_info=exc)
+            raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
         threshold = self.incidents.slow_callback_s
         if threshold is not None and held.longest_s > threshold:
             self.incidents.build_slow(session_id, held.longest_s)

@@ -14,7 +14,7 @@ from aioserve.security.origins import default_allowlist, origin_allowed, parse_o
 from aioserve.security.tokens import TokenError, TokenPayload, verify_token
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
-from aioserve.server.served_app import ServedApp
+from aioserve.server.served_app import AppFailed, ServedApp
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
@@ -130,11 +130,8 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
                 payload.session_id, RequestData.from_token_extra(extra),
                 user=request.get(USER, "default_user"),
                 logout_url=logout_url_for(request, state.auth), token_payload=extra))
-    except Exception as exc:
-        error_id = new_error_id()
-        log.error("Error building a session of %s (error id %s)", served.path, error_id,
-                  exc_info=exc)
-        return None, (CLOSE_APP_ERROR, served.incidents.public_message(exc, error_id))
+    except AppFailed as exc:  # logged with its error id where it was built
+        return None, (CLOSE_APP_ERROR, exc.public(served.show_errors))
     return session, (0, "")
 
 

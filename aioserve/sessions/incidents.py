@@ -69,6 +69,11 @@ class AppIncidents:
         self._clock = clock
         self._repeats: OrderedDict[tuple[str, str, str], _Repeats] = OrderedDict()
 
+    @property
+    def tracked_errors(self) -> int:
+        """How many (session, callback, error type) entries the rate limit keeps."""
+        return len(self._repeats)
+
     # ---- callback errors
 
     def callback_failed(self, session_id: str, exc: BaseException, callback: Any) -> str:
