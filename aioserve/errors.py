@@ -13,10 +13,6 @@ class AppLoadError(AioserveError):
     """An application path cannot be turned into an application."""
 
 
-class SessionError(AioserveError):
-    """A session could not be created or found."""
-
-
 class ProtocolError(AioserveError):
     """A client message breaks the wire protocol (see docs/protocol.md)."""
 

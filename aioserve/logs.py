@@ -1,15 +1,11 @@
-"""Logging set-up, and the access log line of each request."""
+"""Logging set-up: where aioserve's, aiohttp's and app code's records go."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
-
 from aioserve.config import Config
-from aioserve.server.keys import REAL_REMOTE
 
 TRACE = 5
 logging.addLevelName(TRACE, "TRACE")
@@ -33,26 +29,3 @@ def configure_logging(config: Config) -> None:
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if h.get_name() != "aioserve"] + [handler]
     root.setLevel(level)
-
-
-class AccessLogger(AbstractAccessLogger):
-    """`200 GET /sliders (127.0.0.1) 3.21ms`, as Tornado writes it.
-
-    aiohttp calls this with the request its protocol made, not the clone
-    our X-headers middleware passes on, so the forwarded address is read
-    from request state the middleware set before cloning.
-    """
-
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        if not self.logger.isEnabledFor(logging.INFO):
-            return
-        remote = request.get(REAL_REMOTE) or request.remote
-        self.logger.info("%d %s %s (%s) %.2fms", response.status, request.method,
-                         request.path_qs, remote, time * 1000)
-
-    @property
-    def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.INFO)
-
-
-ACCESS_LOG = logging.getLogger("aioserve.access")

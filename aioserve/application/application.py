@@ -79,7 +79,6 @@ class Application:
         """
         doc = Document()
         doc.session_context = context
-        context._document = doc
         held = held or HeldTime()
         try:
             hook = self.hook("on_session_created")

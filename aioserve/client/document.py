@@ -53,11 +53,14 @@ class ClientDocument:
     title: str = ""
     roots: list[str] = field(default_factory=list)
     models: dict[str, ClientModel] = field(default_factory=dict)
+    # The last window of rows fetched for each table (ClientSession.rows), by table id.
+    windows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def load(self, doc: dict[str, Any]) -> None:
         self.title = doc["title"]
         self.roots = list(doc["roots"])
         self.models = {}
+        self.windows = {}
         self._add(doc["models"])
 
     def _add(self, models: dict[str, Any]) -> None:

@@ -93,7 +93,7 @@ class ClientSession:
         self.notices: list[str] = []
         self._owns_http = owns_http
         self._ids = itertools.count(1)
-        self._replies: dict[int, asyncio.Future[None]] = {}
+        self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._patch_listeners: list[Callable[[list[dict[str, Any]]], Any]] = []
@@ -247,11 +247,13 @@ class ClientSession:
                 listener(message["events"])
         elif kind == "resumed":
             self.seq = message["seq"]
-        elif kind in ("ok", "error"):
+        elif kind in ("ok", "error", "rows"):
+            if kind == "rows":
+                self.document.windows[message["model"]] = message
             future = self._replies.pop(message.get("reply_to"), None)  # type: ignore[arg-type]
             if future is not None and not future.done():
-                if kind == "ok":
-                    future.set_result(None)
+                if kind != "error":
+                    future.set_result(message)
                 else:
                     future.set_exception(ClientError(message["code"], message["message"]))
         elif kind == "notice":
@@ -274,15 +276,24 @@ class ClientSession:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def send(self, message: dict[str, Any], *, timeout: float = 30) -> None:
-        """Send a client message with a fresh id and wait for its ok (or raise)."""
+    async def send(self, message: dict[str, Any], *, timeout: float = 30) -> dict[str, Any]:
+        """Send a client message with a fresh id and wait for its reply (`ok`, or the
+        `rows` of a rows request); an `error` reply raises ClientError."""
         if self.closed is not None:
             raise self.closed
         msg_id = next(self._ids)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[msg_id] = future
         await self.ws.send_str(json.dumps({**message, "id": msg_id}))
-        await asyncio.wait_for(future, timeout)
+        return await asyncio.wait_for(future, timeout)
+
+    async def rows(self, table: ClientModel | str, start: int = 0, end: int = 100, *,
+                   timeout: float = 30) -> dict[str, Any]:
+        """A window of a DataTable's rows, as the page asks for the rows it shows:
+        `{"start", "total", "index", "data"}` (also kept in `document.windows`)."""
+        model_id = table if isinstance(table, str) else table.id
+        return await self.send({"type": "rows", "model": model_id, "start": start, "end": end},
+                               timeout=timeout)
 
     async def set(self, model: ClientModel | str, attr: str, value: Any) -> None:
         """Change a client-settable property, as the page does when the user edits it."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.loop_time import TimedSteps
 from aioserve.document.model import Model
-from aioserve.document.state import using_document
+from aioserve.document.state import current_document, set_current_document, using_document
 
 if TYPE_CHECKING:
     from aioserve.sessions.context import SessionContext
@@ -192,7 +192,7 @@ class Document:
         origin, self._origin = self._origin, None
         if self._listener is not None:  # before going live the `doc` message carries it all
             self._emit({"kind": "set", "model": model.id, "attr": name,
-                        "value": prop.to_json(new)}, origin)
+                        "value": model.property_json(name, new)}, origin)
         for callback in model.change_callbacks(name):
             self.run_callback(callback, name, old, new)
 
@@ -202,6 +202,12 @@ class Document:
     def _emit_models(self, models: list[Model]) -> None:
         if models and self._listener is not None:
             self._emit({"kind": "models", "models": {m.id: m.to_json() for m in models}})
+            # A model already in the page may owe it more now that new ones refer to it
+            # (a source sent without its data, now read by a chart).
+            for ref in {r for m in models for r in m.references()} - set(models):
+                hook = getattr(ref, "readers_changed", None)
+                if hook is not None:
+                    hook()
 
     def _emit(self, event: dict[str, Any], origin: object | None = None) -> None:
         if self._listener is None:
@@ -442,3 +448,16 @@ class _Periodic:
         if self.handle is not None:
             self.handle.cancel()
             self.handle = None
+
+
+def curdoc() -> Document:
+    """The document of the session whose code is running.
+
+    Outside a session (e.g. `python app.py`) a standalone document is made
+    once per context, as Bokeh does, so a script can still be imported.
+    """
+    doc = current_document()
+    if doc is None:
+        doc = Document()
+        set_current_document(doc)
+    return doc

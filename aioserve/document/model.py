@@ -147,6 +147,10 @@ class Model:
             props[name] = prop.to_json(props[name])
         return {"type": type(self).__name__, "props": props}
 
+    def property_json(self, name: str, value: Any) -> Any:
+        """`value` of property `name` as a `set` event sends it to the page."""
+        return self.__properties__[name].to_json(value)
+
     def event_callbacks(self, event: str) -> list[EventCallback]:
         callbacks = self._event_callbacks
         return callbacks.get(event, []) if callbacks is not None else []

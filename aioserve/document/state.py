@@ -1,4 +1,4 @@
-"""Which document app code is working on: `curdoc()`."""
+"""Which document app code is working on (`curdoc()` in document.py reads it)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,14 @@ if TYPE_CHECKING:
 _current: ContextVar[Document] = ContextVar("aioserve_current_document")
 
 
-def curdoc() -> Document:
-    """The document of the session whose code is running.
+def current_document() -> Document | None:
+    """The document set by the innermost `using_document`, if any."""
+    return _current.get(None)
 
-    Outside a session (e.g. `python app.py`) a standalone document is made
-    once per context, as Bokeh does, so a script can still be imported.
-    """
-    try:
-        return _current.get()
-    except LookupError:
-        from aioserve.document.document import Document
 
-        doc = Document()
-        _current.set(doc)
-        return doc
+def set_current_document(doc: Document) -> None:
+    """Make `doc` current for the rest of this context (no `using_document` block)."""
+    _current.set(doc)
 
 
 @contextmanager

@@ -12,6 +12,11 @@ from aioserve.document.properties import Int, List, Property
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+# A source longer than this whose every reader fetches its rows from the server
+# (a DataTable: `fetches_rows = True`) keeps its data there: the page gets the column
+# names and `revision` only, so a million-row table costs the page a window of rows.
+PAGE_ROWS_LIMIT = 10_000
+
 
 def _as_list(name: str, values: Any) -> list[Any]:
     if hasattr(values, "tolist"):  # numpy arrays, pandas Series
@@ -110,6 +115,13 @@ class _ColumnTypes(Property[dict[str, str]]):
                         "(to show numbers as dates, give a DataTable column a format)")
 
 
+class _Revision(Property[int]):
+    type_name = "int"
+
+    def __set__(self, obj: Model, value: int) -> None:
+        raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, counted by the source")
+
+
 class ColumnDataSource(Model):
     """Columns of data. Charts and tables on the same source follow it.
 
@@ -122,14 +134,20 @@ class ColumnDataSource(Model):
     dict to `data` to replace everything; changing a column list in place is
     not seen. Dates and datetimes travel as epoch milliseconds (UTC);
     `column_types` tells the page which columns held them.
+
+    A source of more than 10,000 rows that only tables read stays on the
+    server: tables fetch the rows they show, so the page never holds the data.
     """
 
     data = _Columns({}, help="Named columns of equal length")
     selected = List(Int(low=0), settable=True, help="Indices of the selected rows")
     column_types = _ColumnTypes({}, help="Read-only, worked out from data: the columns that "
                                 "hold dates ('date') or datetimes ('datetime')")
+    revision = _Revision(0, help="Read-only: goes up by one with every change of the data "
+                         "(assignment, stream, patch); tables refetch their rows on it")
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        self._held = False  # whether the page went without the data (PAGE_ROWS_LIMIT)
         if data is not None:
             kwargs["data"] = data
         super().__init__(**kwargs)
@@ -138,6 +156,54 @@ class ColumnDataSource(Model):
         super()._set_property(name, value)
         if name == "data":
             self._update_column_types()
+            self._data_changed()
+
+    def _data_changed(self) -> None:
+        super()._set_property("revision", self.revision + 1)
+
+    def keeps_data(self) -> bool:
+        """Whether the page goes without this source's data: it is longer than
+        PAGE_ROWS_LIMIT and only models that fetch their rows (tables) read it."""
+        doc = self._document
+        if doc is None or self.length <= PAGE_ROWS_LIMIT:
+            return False
+        readers = [m for m in doc.models if m is not self and self in m.references()]
+        return bool(readers) and all(getattr(m, "fetches_rows", False) for m in readers)
+
+    def to_json(self) -> dict[str, Any]:
+        self._held = self.keeps_data()
+        if not self._held:
+            return super().to_json()
+        props = dict(self._values)
+        props["data"] = {name: [] for name in self.data}
+        for name, prop in self.__json_props__:
+            if name != "data":
+                props[name] = prop.to_json(props[name])
+        return {"type": type(self).__name__, "props": props}
+
+    def property_json(self, name: str, value: Any) -> Any:
+        if name != "data":
+            return super().property_json(name, value)
+        self._held = self.keeps_data()
+        return {n: [] for n in value} if self._held else super().property_json(name, value)
+
+    def readers_changed(self) -> None:
+        """A model that reads the data in the page now refers to a source the page was
+        sent without data: send it."""
+        if self._held and not self.keeps_data():
+            self._held = False
+            self._emit({"kind": "set", "model": self.id, "attr": "data",
+                        "value": _Columns().to_json(self.data)})
+
+    def _emit_rows(self, event: dict[str, Any]) -> None:
+        """Send a stream / patch event, unless the page goes without the data (or
+        the whole data when the page went without it and needs it again)."""
+        held = self.keeps_data()
+        if not held:
+            self._emit(event if not self._held else {
+                "kind": "set", "model": self.id, "attr": "data",
+                "value": _Columns().to_json(self.data)})
+        self._held = held
 
     def _update_column_types(self) -> None:
         # Sent after the data it describes; a set only when it changed.
@@ -172,8 +238,9 @@ class ColumnDataSource(Model):
             column.extend(values)
             if dropped:
                 del column[:dropped]
-        self._emit(event)
+        self._emit_rows(event)
         self._update_column_types()
+        self._data_changed()
         if dropped and self.selected:
             # Indices follow their rows; rows that rolled off are no longer selected. A
             # plain set, so callbacks on `selected` run and every page gets the same list.
@@ -206,8 +273,9 @@ class ColumnDataSource(Model):
         for name, cells in changes.items():
             for index, value in cells:
                 self.data[name][index] = value
-        self._emit(event)
+        self._emit_rows(event)
         self._update_column_types()
+        self._data_changed()
 
     def _check_thread(self) -> None:
         if self._document is not None:

@@ -1,5 +1,11 @@
 """Pure security functions: session ids and tokens, Origin checks, XSRF."""
 
+from aioserve.security.admission import (
+    BadSessionId,
+    WrongApp,
+    check_session_id,
+    check_token,
+)
 from aioserve.security.origins import (
     OriginPattern,
     default_allowlist,
@@ -30,6 +36,10 @@ from aioserve.security.xsrf import (
 )
 
 __all__ = [
+    "BadSessionId",
+    "WrongApp",
+    "check_session_id",
+    "check_token",
     "InvalidSignature",
     "MalformedToken",
     "OriginPattern",

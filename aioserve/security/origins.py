@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+_WEB_SCHEME = {"http": "http", "ws": "http", "https": "https", "wss": "https"}
 _ENTRY = re.compile(
     r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9*._-]+))(?::(?P<port>\*|[0-9]{1,5}))?"
 )
@@ -64,18 +65,23 @@ def origin_allowed(
     patterns: Iterable[OriginPattern],
     *,
     default_port_for_scheme: bool = True,
+    scheme: str | None = None,
 ) -> bool:
-    """True when the Origin header names an allowed host and port.
+    """True when the Origin header names an allowed host and port (and scheme).
 
     A missing, `null` or unparsable Origin is refused; whether to let
     non-browser clients without an Origin in is the caller's decision.
     `default_port_for_scheme=False` gives Bokeh's rule: no port means 80.
+    `scheme` ("http" or "https"), when given, must be the Origin's scheme too:
+    `https://localhost:5006` is not the origin of a plain-http server on 5006.
     """
     parsed = _parse_origin(origin_header)
     if parsed is None:
         return False
-    scheme, host, port = parsed
-    default_port = _DEFAULT_PORTS[scheme] if default_port_for_scheme else 80
+    origin_scheme, host, port = parsed
+    if scheme is not None and _WEB_SCHEME[origin_scheme] != _WEB_SCHEME.get(scheme.lower()):
+        return False
+    default_port = _DEFAULT_PORTS[origin_scheme] if default_port_for_scheme else 80
     actual = default_port if port is None else port
     return any(pattern.matches(host, actual, default_port) for pattern in patterns)
 

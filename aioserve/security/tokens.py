@@ -25,6 +25,10 @@ from typing import Any, cast
 from aioserve.errors import AioserveError
 
 ZLIB_KEY = "__bk__zlib_"  # Bokeh's name for the packed request data
+# The app a token was minted for (its route, "/sliders"), at the payload's top
+# level. Optional, so tokens minted by Bokeh or by hand stay valid; when present
+# it must name the app whose websocket is opened (aioserve.security.admission).
+APP_KEY = "aioserve_app"
 MAX_REQUEST_DATA_BYTES = 1 << 20  # inflated size we accept: a guard against zip bombs
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 44  # 44 * log2(62) ~ 262 bits, as Bokeh
@@ -58,6 +62,7 @@ class TokenPayload:
     session_id: str
     session_expiry: float  # epoch seconds
     extra: dict[str, Any] = field(default_factory=dict)  # request data, process_request output
+    app_path: str | None = None  # the app it was minted for, when it says so
 
     @property
     def headers(self) -> dict[str, str]:
@@ -113,9 +118,14 @@ def generate_token(
     expiry_s: float,
     now: float,
     extra: Mapping[str, Any] | None = None,
+    app_path: str | None = None,
 ) -> str:
-    """Mint a token; `extra` must be JSON-able (bytes and mappings allowed)."""
+    """Mint a token; `extra` must be JSON-able (bytes and mappings allowed).
+
+    `app_path` binds the token to one app (see `check_token`)."""
     payload: dict[str, Any] = {"session_id": session_id, "session_expiry": int(now + expiry_s)}
+    if app_path is not None:
+        payload[APP_KEY] = app_path
     if extra:
         if clash := _RESERVED & extra.keys():
             raise ValueError(f"request data may not contain {sorted(clash)}")
@@ -239,6 +249,9 @@ def _decode(token: str) -> TokenPayload:
     if not isinstance(session_id, str) or not session_id:
         raise MalformedToken("session_id missing or not a string")
     expiry = _expiry(payload.pop("session_expiry", None))
+    app_path = payload.pop(APP_KEY, None)
+    if app_path is not None and not isinstance(app_path, str):
+        raise MalformedToken(f"{APP_KEY} is not a string")
     packed = payload.pop(ZLIB_KEY, None)
     # Whatever else is at the top level is request data given uncompressed,
     # which lets another service mint a token by hand.
@@ -250,7 +263,7 @@ def _decode(token: str) -> TokenPayload:
         if not isinstance(unpacked, dict) or _RESERVED & unpacked.keys():
             raise MalformedToken("packed request data is not a plain JSON object")
         extra.update(unpacked)
-    return TokenPayload(session_id, expiry, _restore(extra))
+    return TokenPayload(session_id, expiry, _restore(extra), app_path)
 
 
 def _expiry(value: object) -> float:

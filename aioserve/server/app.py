@@ -25,11 +25,16 @@ from aioserve.document.document import Document
 from aioserve.errors import AppLoadError, ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
-from aioserve.server.auth import MIN_COOKIE_SECRET_BYTES, add_auth_routes, load_auth_module
+from aioserve.server.auth import (
+    AUTH,
+    MIN_COOKIE_SECRET_BYTES,
+    add_auth_routes,
+    load_auth_module,
+)
 from aioserve.server.error_pages import error_pages_middleware
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
-from aioserve.server.metrics import ServerMetrics, metrics_context, metrics_page
+from aioserve.server.metrics import METRICS, ServerMetrics, metrics_context, metrics_page
 from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 from aioserve.server.tls import ssl_context
@@ -59,13 +64,14 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         raise ConfigError(f"--allow-websocket-origin: {exc}") from None
     check_security_options(config)
     auth = load_auth_module(config.auth_module) if config.auth_module else None
-    state = ServerState(config=config, apps=served, origins=origins, auth=auth)
+    state = ServerState(config=config, apps=served, origins=origins)
     app = web.Application(middlewares=[error_pages_middleware(),
                                        *server_middlewares(config, auth)],
                           client_max_size=config.websocket_max_message_size_bytes)
     app[STATE] = state
     _add_routes(app, state)
     if auth is not None:
+        app[AUTH] = auth
         add_auth_routes(app.router, auth)
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(shutdown)
@@ -83,7 +89,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
 def _add_operations(app: web.Application, state: ServerState) -> None:
     """--metrics and --dev: their routes and background tasks."""
     if state.config.metrics:
-        state.metrics = ServerMetrics(state)
+        app[METRICS] = ServerMetrics(state)
         app.router.add_get("/_aioserve/metrics", metrics_page, name="aioserve-metrics")
         app.cleanup_ctx.append(metrics_context)
     if state.config.dev:

@@ -24,13 +24,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from aioserve.errors import ConfigError
 from aioserve.server.keys import USER
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 LOGIN_ROUTE = "aioserve-login"
 LOGOUT_ROUTE = "aioserve-logout"
@@ -53,6 +51,10 @@ class AuthProvider:
     login_handler: type[web.View] | None = None
     logout_url: str | None = None
     logout_handler: type[web.View] | None = None
+
+
+# With --auth-module, create_app keeps the loaded hooks here.
+AUTH = web.AppKey("aioserve_auth", AuthProvider)
 
 
 def load_auth_module(path: str | Path) -> AuthProvider:
@@ -184,8 +186,9 @@ def login_redirect(request: web.Request, provider: AuthProvider) -> str:
     return url + "?" + urlencode({"next": back})
 
 
-def logout_url_for(request: web.Request, provider: AuthProvider | None) -> str | None:
+def logout_url_for(request: web.Request) -> str | None:
     """`session_context.logout_url`: the module's logout_url, under the prefix."""
+    provider = request.app.get(AUTH)
     if provider is None or provider.logout_url is None:
         return None
     return mounted_url(request, provider.logout_url)

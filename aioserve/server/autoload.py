@@ -12,17 +12,15 @@ The embedding site's origin must also pass the websocket's Origin check
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from aioserve.server.page_session import AppFailed, open_page_session
 from aioserve.server.pages import NO_STORE, static_url
 from aioserve.server.served_app import TEMPLATES, ServedApp
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ELEMENT_PARAMS = ("bokeh-autoload-element", "target")
 ABSOLUTE_URL_PARAM = "bokeh-absolute-url"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,8 +11,6 @@ from aiohttp import web
 if TYPE_CHECKING:
     from aioserve.config import Config
     from aioserve.security.origins import OriginPattern
-    from aioserve.server.auth import AuthProvider
-    from aioserve.server.metrics import ServerMetrics
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
 
@@ -25,8 +24,6 @@ class ServerState:
     origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
     connections: set[Connection] = field(default_factory=set)
     draining: bool = False
-    auth: AuthProvider | None = None  # from --auth-module
-    metrics: ServerMetrics | None = None  # with --metrics
 
     def session_count(self) -> int:
         return sum(len(a.registry) for a in self.apps.values())
@@ -36,6 +33,24 @@ STATE = web.AppKey("aioserve_state", ServerState)
 # The client's real address under --use-xheaders, set on the original request
 # so our access logger (which sees that request, not a clone) can report it.
 REAL_REMOTE = web.RequestKey("aioserve_real_remote", str)
+# The user the auth module (or an embedding site's middleware) found for this request.
 USER = web.RequestKey("aioserve_user", object)
 # This request's raw XSRF token under --enable-xsrf-cookies (see xsrf_middleware.py).
 XSRF_TOKEN = web.RequestKey("aioserve_xsrf_token", bytes)
+
+
+def states_of(app: web.Application) -> list[ServerState]:
+    """The state of every aioserve application in an aiohttp application tree: `app`
+    itself when `create_app` made it, and every sub-app mounted with `add_subapp` or
+    `add_domain` (--prefix, a site embedding several apps), in route order."""
+    return [found[STATE] for found in aioserve_apps(app)]
+
+
+def aioserve_apps(app: web.Application) -> Iterator[web.Application]:
+    """`app` and its mounted sub-apps that `create_app` made (those holding a state)."""
+    if STATE in app:
+        yield app
+    for resource in app.router.resources():
+        sub = resource.get_info().get("app")  # a mounted sub-application
+        if isinstance(sub, web.Application):
+            yield from aioserve_apps(sub)

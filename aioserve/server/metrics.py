@@ -23,7 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from aioserve.server.keys import STATE, ServerState
+from aioserve.server.keys import ServerState
 from aioserve.sessions.connection import Connection
 
 log = logging.getLogger("aioserve.server")
@@ -167,6 +167,10 @@ def _counter(name: str, documentation: str) -> CounterMetricFamily:
     return CounterMetricFamily(name, documentation, labels=["app"])
 
 
+# With --metrics, create_app keeps its ServerMetrics here (the server state does not know it).
+METRICS = web.AppKey("aioserve_metrics", ServerMetrics)
+
+
 async def sample_loop_lag(metrics: ServerMetrics, interval_s: float = LAG_INTERVAL_S) -> float:
     """Sleep `interval_s` and record how much later than asked the loop woke us."""
     loop = asyncio.get_running_loop()
@@ -180,8 +184,7 @@ async def sample_loop_lag(metrics: ServerMetrics, interval_s: float = LAG_INTERV
 
 async def metrics_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry: the loop-lag sampler runs while the server does."""
-    metrics = app[STATE].metrics
-    assert metrics is not None  # create_app adds this entry only with --metrics
+    metrics = app[METRICS]
 
     async def sample_forever() -> None:
         while True:
@@ -196,8 +199,7 @@ async def metrics_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def metrics_page(request: web.Request) -> web.StreamResponse:
-    metrics = request.app[STATE].metrics
-    assert metrics is not None  # the route exists only with --metrics
+    metrics = request.app[METRICS]
     started = time.perf_counter()
     body, content_type = metrics.render(request.headers.get("Accept"))
     log.debug("metrics rendered in %.1f ms", (time.perf_counter() - started) * 1000)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from aiohttp_session import session_middleware
 
 from aioserve.config import Config
 from aioserve.server.auth import AuthProvider, auth_middleware, cookie_storage
 from aioserve.server.keys import REAL_REMOTE
 from aioserve.server.xsrf_middleware import xsrf_middleware
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def server_middlewares(config: Config, auth: AuthProvider | None = None) -> list[Middleware]:

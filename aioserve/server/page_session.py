@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from aioserve.config import Config
+from aioserve.security.admission import BadSessionId, check_session_id
 from aioserve.security.tokens import (
+    TokenError,
     TokenTooLarge,
-    check_session_id_signature,
     fit_request_data,
     generate_session_id,
     generate_token,
@@ -34,7 +34,6 @@ log = logging.getLogger("aioserve.server")
 
 ID_PARAMS = ("aioserve-session-id", "bokeh-session-id")
 ID_HEADERS = ("Aioserve-Session-Id", "Bokeh-Session-Id")
-_ID_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
 
 
 class SessionIdRefused(Exception):
@@ -58,11 +57,12 @@ def session_id_for(request: web.Request, config: Config) -> str:
             raise SessionIdRefused("No aioserve-session-id provided (this server only accepts"
                                    " session ids signed by another service)")
         return generate_session_id(config.secret_key, signed=signed)
-    if not _ID_SHAPE.fullmatch(session_id):
-        raise SessionIdRefused("Invalid session ID: 1 to 256 characters of A-Z a-z 0-9 . _ ~ -")
-    if signed and not check_session_id_signature(session_id, config.secret_key, signed=True):
-        raise SessionIdRefused("Invalid token or session ID")
-    return session_id
+    try:
+        return check_session_id(session_id, signed=signed, secret_key=config.secret_key)
+    except BadSessionId as exc:  # the websocket's check too (security/admission.py)
+        raise SessionIdRefused(str(exc)) from None
+    except TokenError:
+        raise SessionIdRefused("Invalid token or session ID") from None
 
 
 def _filtered(items: dict[str, str], include: Iterable[str] | None,
@@ -87,13 +87,15 @@ def request_data(request: web.Request, config: Config) -> dict[str, Any]:
     return {"headers": headers, "cookies": cookies, "arguments": arguments}
 
 
-def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: float) -> str:
+def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: float,
+               app_path: str | None = None) -> str:
     fitted, dropped = fit_request_data(extra)
     if dropped:
         log.warning("request data too large for the session token; dropped %s",
                     ", ".join(dropped))
     return generate_token(session_id, secret_key=config.secret_key, signed=config.signed_sessions,
-                          expiry_s=config.session_token_expiration_s, now=now, extra=fitted)
+                          expiry_s=config.session_token_expiration_s, now=now, extra=fitted,
+                          app_path=app_path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         log.exception("process_request of %s failed (error id %s)", served.path, error_id)
         raise AppFailed(f"process_request failed: {exc!r}", error_id) from exc
     try:
-        token = mint_token(session_id, extra, config, time.time())
+        token = mint_token(session_id, extra, config, time.time(), app_path=served.path)
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
         error_id = new_error_id()
         log.error("The session token of %s is too large: %s (error id %s)", served.path, exc,
@@ -142,7 +144,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         session = await served.registry.get_or_create(
             session_id, lambda: served.create_session(
                 session_id, RequestData.from_token_extra(extra), user=user,
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+                logout_url=logout_url_for(request), token_payload=extra))
     except AppFailed:
         raise  # create_session logged it, with its error id
     except Exception as exc:  # not the app's code: still private, still in the log

@@ -7,12 +7,13 @@ import logging
 import secrets
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 import markupsafe
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from aioserve.config import Config
 from aioserve.server.dev import DEV
@@ -24,7 +25,6 @@ from aioserve.sessions.incidents import new_error_id
 
 log = logging.getLogger("aioserve.server")
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NO_STORE = {"Cache-Control": "no-store"}
 APP_CHECK_TIMEOUT_S = 10.0
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"

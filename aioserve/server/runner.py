@@ -17,11 +17,14 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.config import Config
-from aioserve.logs import ACCESS_LOG, AccessLogger, configure_logging
+from aioserve.errors import AppLoadError
+from aioserve.logs import configure_logging
+from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
-from aioserve.server.keys import STATE
+from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
+from aioserve.server.workers import run_workers
 
 log = logging.getLogger("aioserve.server")
 
@@ -37,6 +40,7 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
     """
     context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
+    _refuse_if_nothing_loads(app, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
@@ -55,6 +59,18 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
         await drain(_state_of(app))
     finally:
         await runner.cleanup()
+
+
+def _refuse_if_nothing_loads(app: web.Application, config: Config) -> None:
+    """Every app failed its startup check (create_app logged each): there is nothing
+    to serve, as `bokeh serve` decides too. Under --dev the server stays up, since
+    saving a fix reloads the app."""
+    served = [s for state in states_of(app) for s in state.apps.values()]
+    problems = [(s.path, s.application.load_problem()) for s in served]
+    if config.dev or not served or any(problem is None for _, problem in problems):
+        return
+    raise AppLoadError("no app loads: " + "; ".join(f"{path}: {problem}"
+                                                    for path, problem in problems))
 
 
 async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket | None,
@@ -87,14 +103,11 @@ def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> li
             if served.application.load_problem() is None]
 
 
-def _state_of(app: web.Application) -> Any:
-    if STATE in app:
-        return app[STATE]
-    for resource in app.router.resources():  # with --prefix, the state is on the sub-app
-        sub = getattr(resource, "_app", None)
-        if sub is not None and STATE in sub:
-            return sub[STATE]
-    raise LookupError("not an aioserve application")
+def _state_of(app: web.Application) -> ServerState:
+    states = states_of(app)  # with --prefix, the state is on the sub-app
+    if not states:
+        raise LookupError("not an aioserve application")
+    return states[0]
 
 
 def _bound_port(runner: web.BaseRunner, config: Config) -> int:
@@ -114,11 +127,12 @@ def run(apps: Sequence[str] | Apps, config: Config) -> None:
     configure_logging(config)
     tune_garbage_collector()
     if config.worker_count() > 1:
-        from aioserve.server.workers import run_workers
+        def serve_worker(sock: socket.socket) -> Awaitable[None]:
+            return serve_until_signal(apps, config, show=False, sock=sock, announce=False)
 
-        run_workers(apps, config)
+        run_workers(apps, config, serve_worker=serve_worker, open_browser=open_browser)
         return
-    asyncio.run(_serve_until_signal(apps, config, show=config.show))
+    asyncio.run(serve_until_signal(apps, config, show=config.show))
 
 
 def tune_garbage_collector() -> None:
@@ -134,8 +148,9 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-async def _serve_until_signal(apps: Any, config: Config, *, show: bool,
-                              sock: socket.socket | None = None, announce: bool = True) -> None:
+async def serve_until_signal(apps: Any, config: Config, *, show: bool,
+                             sock: socket.socket | None = None, announce: bool = True) -> None:
+    """`serve` until SIGINT or SIGTERM (one process, or one worker of --num-procs)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

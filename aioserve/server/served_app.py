@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +106,3 @@ class ServedApp:
         finally:
             drop_modules(session.document)
 
-
-def now() -> float:
-    return time.time()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from aioserve.errors import ProtocolError
+from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
-from aioserve.security.tokens import TokenError, TokenPayload, verify_token
+from aioserve.security.tokens import TokenError, TokenPayload
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.server.metrics import METRICS
 from aioserve.server.served_app import AppFailed, ServedApp
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import RequestData
@@ -31,7 +34,6 @@ CLOSE_APP_ERROR = 4011
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def handler_for(served: ServedApp) -> Handler:
@@ -40,7 +42,7 @@ def handler_for(served: ServedApp) -> Handler:
         if state.draining:
             raise web.HTTPServiceUnavailable(text="server is shutting down")
         _check_origin(request, state)
-        payload = _check_token(request, state)
+        payload = _check_token(request, state, served.path)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
         ws = web.WebSocketResponse(
@@ -57,7 +59,7 @@ def handler_for(served: ServedApp) -> Handler:
         connection = Connection(ws, remote=remote)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
-        metrics = state.metrics
+        metrics = request.app.get(METRICS)
         timing = None
         if metrics is not None:
             metrics.connection_opened(served.path, connection)
@@ -79,13 +81,18 @@ def handler_for(served: ServedApp) -> Handler:
 
 def _check_origin(request: web.Request, state: ServerState) -> None:
     patterns = state.origins
+    scheme = None  # given entries name other sites too, whose scheme may differ from ours
     if patterns is None:
         patterns = parse_origin_allowlist(_default_origins(request))
+        # The default is this server itself, so its scheme too: https under TLS or
+        # when --use-xheaders says so (the request is then a clone with that scheme).
+        scheme = request.scheme
     origin = request.headers.get("Origin")
     # Browsers always send Origin on a websocket; a client without one is not a
     # browser, so no page of another site is acting for it (as Tornado treats it).
-    if origin is not None and not origin_allowed(origin, patterns):
-        allowed = ", ".join(f"{p.host}:{p.port}" for p in patterns)
+    if origin is not None and not origin_allowed(origin, patterns, scheme=scheme):
+        allowed = ", ".join(f"{scheme + '://' if scheme else ''}{p.host}:{p.port}"
+                            for p in patterns)
         log.warning("Refusing websocket connection from Origin %r; use "
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)
@@ -101,14 +108,14 @@ def _default_origins(request: web.Request) -> tuple[str, ...]:
     return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
 
 
-def _check_token(request: web.Request, state: ServerState) -> TokenPayload:
+def _check_token(request: web.Request, state: ServerState, app_path: str) -> TokenPayload:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
     if len(offered) != 2 or offered[0] != SUBPROTOCOL:
         raise web.HTTPForbidden(text="expected subprotocols ['aioserve', <token>]")
     config = state.config
-    try:
-        return verify_token(offered[1], secret_key=config.secret_key,
-                            signed=config.signed_sessions)
+    try:  # the page's check of a requested id, and the app binding (security/admission.py)
+        return check_token(offered[1], app_path=app_path, signed=config.signed_sessions,
+                           secret_key=config.secret_key)
     except TokenError as exc:
         log.warning("Refusing websocket: invalid token or session ID (%s)", exc)
         raise web.HTTPForbidden(text="Invalid token or session ID") from None
@@ -129,7 +136,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
             payload.session_id, lambda: served.create_session(
                 payload.session_id, RequestData.from_token_extra(extra),
                 user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request, state.auth), token_payload=extra))
+                logout_url=logout_url_for(request), token_payload=extra))
     except AppFailed as exc:  # logged with its error id where it was built
         return None, (CLOSE_APP_ERROR, exc.public(served.show_errors))
     return session, (0, "")
@@ -190,7 +197,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            session.receive(connection, message)
+            reply = session.receive(connection, message)
         except ProtocolError as exc:
             connection.send(_error(msg_id, exc.code, exc.message))
         except Exception as exc:  # a model's own check broke: refuse the message, keep going
@@ -201,7 +208,7 @@ async def _converse(ws: web.WebSocketResponse, connection: Connection,
                 exc, error_id, "The server failed to handle this message.")))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(dumps({"type": "ok", "reply_to": msg_id}))
+            connection.send(dumps({**(reply or {"type": "ok"}), "reply_to": msg_id}))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)

@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aioserve.config import Config
@@ -25,6 +26,11 @@ log = logging.getLogger("aioserve.server")
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 QUICK_DEATH_S = 2.0
 MAX_QUICK_DEATHS = 5
+
+# What a forked worker runs on the shared socket, and what --show calls with the app
+# URLs. runner.py passes them in, so this module never imports runner.py.
+ServeWorker = Callable[[socket.socket], Awaitable[None]]
+OpenBrowser = Callable[[list[str]], None]
 
 
 def bind_socket(config: Config) -> socket.socket:
@@ -37,7 +43,8 @@ def bind_socket(config: Config) -> socket.socket:
     return sock
 
 
-def run_workers(apps: Any, config: Config) -> None:
+def run_workers(apps: Any, config: Config, *, serve_worker: ServeWorker,
+                open_browser: OpenBrowser) -> None:
     if sys.platform == "win32":
         raise AioserveError("--num-procs is not supported on Windows")
     if config.unix_socket:
@@ -62,13 +69,15 @@ def run_workers(apps: Any, config: Config) -> None:
         log.info("aioserve app running at: %s", urls[-1])
     for handler in logging.getLogger("aioserve").handlers:
         handler.flush()
-    Supervisor(apps, config, sock, urls=urls).run(config.worker_count())
+    Supervisor(config, sock, serve_worker=serve_worker, open_browser=open_browser,
+               urls=urls).run(config.worker_count())
 
 
 class Supervisor:
-    def __init__(self, apps: Any, config: Config, sock: socket.socket, *,
-                 urls: list[str] | None = None) -> None:
-        self.apps, self.config, self.sock = apps, config, sock
+    def __init__(self, config: Config, sock: socket.socket, *, serve_worker: ServeWorker,
+                 open_browser: OpenBrowser, urls: list[str] | None = None) -> None:
+        self.config, self.sock = config, sock
+        self.serve_worker, self.open_browser = serve_worker, open_browser
         self.urls = urls or []  # what --show opens: each app, as with one process
         self.children: dict[int, float] = {}  # pid -> start time
         self.stopping = False
@@ -80,9 +89,7 @@ class Supervisor:
         for _ in range(count):
             self._spawn()
         if self.config.show:
-            from aioserve.server.runner import open_browser
-
-            open_browser(self.urls)
+            self.open_browser(self.urls)
         while self.children:
             try:
                 pid, status = os.wait()
@@ -117,10 +124,7 @@ class Supervisor:
                 for signum in STOP_SIGNALS:
                     signal.signal(signum, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-                from aioserve.server.runner import _serve_until_signal
-
-                asyncio.run(_serve_until_signal(self.apps, self.config, show=False,
-                                                sock=self.sock, announce=False))
+                asyncio.run(self._serve())
             except BaseException:
                 log.exception("worker %d failed", os.getpid())
                 code = 1
@@ -129,6 +133,9 @@ class Supervisor:
                 os._exit(code)
         self.children[pid] = time.monotonic()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+    async def _serve(self) -> None:
+        await self.serve_worker(self.sock)
 
     def _stop(self, signum: int, frame: object) -> None:
         self.stopping = True

@@ -8,10 +8,10 @@ must echo the token in the `_xsrf` form field or an `X-XSRFToken` /
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 
 from aioserve.security.xsrf import (
     XSRF_COOKIE,
@@ -24,8 +24,6 @@ from aioserve.security.xsrf import (
     xsrf_matches,
 )
 from aioserve.server.keys import XSRF_TOKEN
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from aioserve.document.document import Document
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +47,3 @@ class SessionContext:
     server_context: Any = None
     app_path: str = "/"
     destroyed: bool = False
-    _document: Document | None = None
-
-    @property
-    def document(self) -> Document | None:
-        return self._document

@@ -153,8 +153,9 @@ class ServerSession:
         still batches): the user who sent a message is waiting for its effect."""
         self.document._flush()
 
-    def receive(self, connection: Connection, message: dict[str, Any]) -> None:
-        """Apply one `set` or `event` from a client; raise ProtocolError to refuse it."""
+    def receive(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply one `set` or `event` from a client, or answer a `rows` request (the
+        reply, sent instead of `ok`); raise ProtocolError to refuse it."""
         kind = message.get("type")
         model = self.document.get_model_by_id(_field(message, "model", str))
         if model is None:
@@ -191,8 +192,11 @@ class ServerSession:
             event = Event(model, name, data)
             for callback in model.event_callbacks(name):
                 self.document.run_callback(event_caller(callback), event)
+        elif kind == "rows":
+            return _rows_reply(model, message)
         else:
             raise ProtocolError("bad_message", f"unknown message type {kind!r}")
+        return None
 
     # ---- the end
 
@@ -208,6 +212,19 @@ class ServerSession:
             await self._on_destroy(self)
         self.connections.clear()
         self._replay.clear()
+
+
+def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
+    """A table's window of rows (docs/protocol.md, `rows`); nothing changes."""
+    fetch = getattr(model, "fetch_rows", None)
+    if fetch is None:
+        raise ProtocolError("bad_message", f"{type(model).__name__} has no rows to fetch")
+    start, end = _field(message, "start", int), _field(message, "end", int)
+    try:
+        window = fetch(start, end)
+    except ValueError as exc:
+        raise ProtocolError("out_of_range", str(exc)) from None
+    return {"type": "rows", "model": message["model"], **window}
 
 
 def _patch_text(seq: int, encoded_events: list[str]) -> str:

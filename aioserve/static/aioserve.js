@@ -44,6 +44,7 @@ export function start(options = {}) {
   const view = new View(root, store, {
     set: (model, attr, value) => outbox.set(model, attr, value),
     event: (model, name, data) => outbox.event(model, name, data),
+    request: (msg) => outbox.request(msg),
     notify,
     live: () => connection.open,
     maxMessageBytes: () => connection.maxMessageBytes,
@@ -66,6 +67,7 @@ export function start(options = {}) {
         break;
       case "ok":
       case "error":
+      case "rows":
         // The client does not count an `ok` as a seq of its own (it cannot know which number
         // its change got); an `ok` that carries `seq` is taken into account.
         if (msg.type === "ok") store.noteSeq(msg.seq);

@@ -82,3 +82,40 @@ export function formatCell(value, format = null, type = null, locale = undefined
 export function alignsRight(value, format = null) {
   return typeof value === "number" && format !== "text";
 }
+
+const decimalSeparators = new Map();
+
+function decimalSeparator(locale) {
+  const key = locale ?? "";
+  let sep = decimalSeparators.get(key);
+  if (sep === undefined) {
+    sep = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === "decimal")?.value ?? ".";
+    decimalSeparators.set(key, sep);
+  }
+  return sep;
+}
+
+/**
+ * A number cell's text split so a column can line its numbers up on the decimal
+ * separator (1466.4 over 1231.85): [whole, fraction, suffix, separator], the fraction
+ * starting with the separator ("" for whole numbers), the suffix what follows the
+ * digits ("%"). Null for cells that are not split (text, dates, exponents). Formatted
+ * numbers use the locale's separator, plain ones ".".
+ */
+export function splitDecimal(value, text, format = null, type = null, locale = undefined) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  const kind = (format ?? type ?? "").split(":")[0];
+  if (kind === "text" || kind === "date" || kind === "datetime" || /e/i.test(text)) return null;
+  const sep = kind === "number" || kind === "percent" ? decimalSeparator(locale) : ".";
+  const suffix = /[^\d]*$/.exec(text)[0];
+  const body = text.slice(0, text.length - suffix.length);
+  const at = body.lastIndexOf(sep);
+  return at < 0 ? [body, "", suffix, sep] : [body.slice(0, at), body.slice(at), suffix, sep];
+}
+
+/** What a fraction lacks to be `width` characters wide (separator included): zeros. */
+export function fractionPad(fraction, width, sep = ".") {
+  const missing = width - fraction.length;
+  if (missing <= 0) return "";
+  return fraction ? "0".repeat(missing) : sep + "0".repeat(missing - 1);
+}

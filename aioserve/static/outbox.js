@@ -48,11 +48,31 @@ export class Outbox {
     if (!this._send({type: "event", id, model, event, data})) this.inflight.delete(id);
   }
 
-  /** An `ok` or `error` message. */
+  /**
+   * A request answered by a message of its own (`rows`): resolves with the reply,
+   * rejects with an Error carrying `code` (the error reply's, or "disconnected").
+   */
+  request(msg) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.inflight.set(id, {kind: "request", resolve, reject});
+      if (!this._send({...msg, id})) {
+        this.inflight.delete(id);
+        reject(Object.assign(new Error("not connected"), {code: "disconnected"}));
+      }
+    });
+  }
+
+  /** An `ok`, `error` or request reply (`rows`) message. */
   reply(msg) {
     const record = this.inflight.get(msg.reply_to);
     if (!record) return;
     this.inflight.delete(msg.reply_to);
+    if (record.kind === "request") {
+      if (msg.type === "error") record.reject(Object.assign(new Error(describeError(msg)), {code: msg.code}));
+      else record.resolve(msg);
+      return;
+    }
     if (msg.type === "error") this._notify(describeError(msg), "error");
     if (record.kind !== "set") return;
     const entry = record.entry;
@@ -77,8 +97,10 @@ export class Outbox {
   /** The connection dropped: no reply will come. Put back what the server last accepted. */
   reset() {
     const entries = [...this.pending.values()];
+    const requests = [...this.inflight.values()].filter((r) => r.kind === "request");
     this.pending.clear();
     this.inflight.clear();
+    for (const r of requests) r.reject(Object.assign(new Error("disconnected"), {code: "disconnected"}));
     for (const entry of entries) this.store.setLocal(entry.model, entry.attr, entry.base);
   }
 

@@ -87,6 +87,7 @@ export class View {
   setLive(live) {
     this.container.disabled = !live;
     this.root.dataset.live = live ? "true" : "false";
+    if (live) for (const view of this.views.values()) view.onLive?.();
   }
 
   /** Destroy the views of models that are no longer reachable from the roots. */

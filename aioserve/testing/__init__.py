@@ -14,8 +14,8 @@ after the test. docs/testing.md shows the whole API.
 
 from aioserve.client import ClientError, ClientModel, PageError, SessionClosed
 from aioserve.testing.page_text import html_text, page_text
-from aioserve.testing.server import AppServer, start_server
-from aioserve.testing.session import AppSession, CallbackError, open_session
+from aioserve.testing.server import AppServer, open_session, start_server
+from aioserve.testing.session import AppSession, CallbackError
 from aioserve.testing.settle import SettleTimeout
 
 __all__ = ["AppServer", "AppSession", "CallbackError", "ClientError", "ClientModel", "PageError",

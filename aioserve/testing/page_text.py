@@ -140,6 +140,9 @@ def _table(doc: ClientDocument, model: ClientModel) -> Iterator[str]:
     data = source.props.get("data", {}) if source is not None else {}
     types = source.props.get("column_types", {}) if source is not None else {}
     yield " | ".join(str(c.get("title") or c.get("field")) for c in columns)
+    window = doc.windows.get(model.id)
+    if window is not None:  # the rows fetched for it, as the page shows them
+        data = window["data"]
     rows = max((len(v) for v in data.values()), default=0)
     for i in range(rows):
         yield " | ".join(_cell(data.get(c.get("field"), []), i,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
 from aioserve.client.session import Opening
 from aioserve.config import Config
 from aioserve.server.app import Apps, create_app
-from aioserve.server.keys import STATE, ServerState
+from aioserve.server.keys import STATE, ServerState, aioserve_apps, states_of
 from aioserve.sessions.session import ServerSession
+from aioserve.testing.session import AppSession
 
-if TYPE_CHECKING:
-    from aioserve.testing.session import AppSession
 
 class AppServer:
     """Serves `create_app(apps, config, **options)` (or any aiohttp application that
@@ -70,11 +69,11 @@ class AppServer:
 
     def states(self) -> list[ServerState]:
         """The state of every aioserve app in the application tree (sub-apps too)."""
-        return list(_states(self.app))
+        return states_of(self.app)
 
     def routes(self) -> list[str]:
         """The URL path of every served app, e.g. ["/dash/sliders", "/dash/other"]."""
-        return [str(app.router[f"page.{served.key}"].url_for()) for app in _apps(self.app)
+        return [str(app.router[f"page.{served.key}"].url_for()) for app in aioserve_apps(self.app)
                 for served in app[STATE].apps.values()]
 
     def default_path(self) -> str:
@@ -87,7 +86,7 @@ class AppServer:
     def server_session(self, session_id: str, ws_path: str | None = None) -> ServerSession | None:
         """The live server-side session with this id: of the app whose websocket is at
         `ws_path` (two apps may each have a session of the same name), or of any app."""
-        for app in _apps(self.app):
+        for app in aioserve_apps(self.app):
             for served in app[STATE].apps.values():
                 if ws_path is not None and str(
                         app.router[f"ws.{served.key}"].url_for()) != ws_path:
@@ -106,8 +105,6 @@ class AppServer:
         `session_id` names a shared session (unsigned mode); `query` becomes the
         page's query arguments (`doc.session_context.request.arguments`).
         """
-        from aioserve.testing.session import AppSession
-
         async def opening() -> AppSession:
             session = await AppSession.open(
                 self, path if path is not None else self.default_path(),
@@ -137,15 +134,34 @@ def start_server(apps: Apps | web.Application = None, config: Config | None = No
     return Opening(AppServer(apps, config, **options).start())
 
 
-def _apps(app: web.Application) -> Iterator[web.Application]:
-    if STATE in app:
-        yield app
-    for resource in app.router.resources():
-        sub = resource.get_info().get("app")  # a sub-app mounted with add_subapp / add_domain
-        if isinstance(sub, web.Application):
-            yield from _apps(sub)
 
+def open_session(app: Apps | web.Application = None, *, path: str | None = None,
+                 config: Config | None = None, session_id: str | None = None,
+                 query: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+                 timeout: float = 10, raise_callback_errors: bool = True,
+                 **options: Any) -> Opening[AppSession]:
+    """Serve `app` on 127.0.0.1 and open one session of it through the real protocol.
 
-def _states(app: web.Application) -> Iterator[ServerState]:
-    for found in _apps(app):
-        yield found[STATE]
+        async with open_session("examples/sliders.py") as s:
+            await s.set(s.find(type="Slider"), value=2)
+            await s.settled()
+            assert s.find(name="label").text == "frequency 2.0"
+
+    `app` is whatever `create_app` takes (a path, a function `def app(doc)`, an
+    Application, a list or a `{"/route": app}` dict) or a built aiohttp
+    application (then `path` is the full URL path, e.g. "/dash/sliders").
+    `options` are Config fields. Closing the session stops its server.
+    """
+    async def opening() -> AppSession:
+        server = await AppServer(app, config, **options).start()
+        try:
+            chosen = path if path is not None else server.default_path()
+        except BaseException:
+            await server.close()
+            raise
+        return await AppSession.open(server, chosen, session_id=session_id, query=query,
+                                     headers=headers, timeout=timeout,
+                                     raise_callback_errors=raise_callback_errors,
+                                     owns_server=True)
+
+    return Opening(opening())

@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from aiohttp import web
-
 from aioserve.client import ClientDocument, ClientModel, ClientSession
-from aioserve.client.session import Opening
-from aioserve.config import Config
 from aioserve.document.document import Document
 from aioserve.document.model import Model
-from aioserve.server.app import Apps
 from aioserve.sessions.session import ServerSession
 from aioserve.testing.page_text import page_text
-from aioserve.testing.server import AppServer
 from aioserve.testing.settle import wait_settled
+
+if TYPE_CHECKING:
+    # For annotations only: server.py imports this module, never the reverse at run time.
+    from aioserve.testing.server import AppServer
 
 ModelRef = ClientModel | str
 _UNSET: Any = object()
@@ -200,35 +198,3 @@ class AppSession:
         if found is None:
             raise LookupError(f"no model {model!r} on the page")
         return found
-
-
-def open_session(app: Apps | web.Application = None, *, path: str | None = None,
-                 config: Config | None = None, session_id: str | None = None,
-                 query: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
-                 timeout: float = 10, raise_callback_errors: bool = True,
-                 **options: Any) -> Opening[AppSession]:
-    """Serve `app` on 127.0.0.1 and open one session of it through the real protocol.
-
-        async with open_session("examples/sliders.py") as s:
-            await s.set(s.find(type="Slider"), value=2)
-            await s.settled()
-            assert s.find(name="label").text == "frequency 2.0"
-
-    `app` is whatever `create_app` takes (a path, a function `def app(doc)`, an
-    Application, a list or a `{"/route": app}` dict) or a built aiohttp
-    application (then `path` is the full URL path, e.g. "/dash/sliders").
-    `options` are Config fields. Closing the session stops its server.
-    """
-    async def opening() -> AppSession:
-        server = await AppServer(app, config, **options).start()
-        try:
-            chosen = path if path is not None else server.default_path()
-        except BaseException:
-            await server.close()
-            raise
-        return await AppSession.open(server, chosen, session_id=session_id, query=query,
-                                     headers=headers, timeout=timeout,
-                                     raise_callback_errors=raise_callback_errors,
-                                     owns_server=True)
-
-    return Opening(opening())

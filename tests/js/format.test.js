@@ -101,3 +101,32 @@ describe("widget helpers", () => {
     assert.equal(uploadLimit(undefined, 100).bytes, 0);
   });
 });
+
+describe("splitDecimal and fractionPad", () => {
+  it("split a number at its decimal point so a column lines up on it", async () => {
+    const {splitDecimal, fractionPad} = await import("../../aioserve/static/format.js");
+    assert.deepEqual(splitDecimal(1466.4, "1466.4"), ["1466", ".4", "", "."]);
+    assert.deepEqual(splitDecimal(1231.85, "1231.85"), ["1231", ".85", "", "."]);
+    assert.deepEqual(splitDecimal(25, "25"), ["25", "", "", "."]);
+    // The zeros a fraction lacks to be as wide as the widest in its column.
+    assert.equal(fractionPad(".4", 3), "0");
+    assert.equal(fractionPad("", 3), ".00");
+    assert.equal(fractionPad(".85", 3), "");
+    assert.equal(fractionPad("", 0), "");
+  });
+
+  it("use the locale's separator for formatted numbers and keep a suffix apart", async () => {
+    const {splitDecimal} = await import("../../aioserve/static/format.js");
+    const de = formatCell(1234.5, "number:1", null, "de-DE");
+    assert.deepEqual(splitDecimal(1234.5, de, "number:1", null, "de-DE"), ["1.234", ",5", "", ","]);
+    const pct = formatCell(0.125, "percent:1", null, "en-US");
+    assert.deepEqual(splitDecimal(0.125, pct, "percent:1", null, "en-US"), ["12", ".5", "%", "."]);
+  });
+
+  it("leave text, dates and exponents whole", async () => {
+    const {splitDecimal} = await import("../../aioserve/static/format.js");
+    assert.equal(splitDecimal("1.5", "1.5"), null);
+    assert.equal(splitDecimal(1709649000000, "2024-03-05", "date"), null);
+    assert.equal(splitDecimal(1e-7, "1e-7"), null);
+  });
+});

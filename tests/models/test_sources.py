@@ -18,9 +18,11 @@ class Recorder:
 
     def __init__(self) -> None:
         self.batches: list[list[dict[str, Any]]] = []
+        self.revisions: list[int] = []  # `revision` sets, kept apart from the data's events
 
     def document_changed(self, events: list[tuple[dict[str, Any], object]]) -> None:
-        self.batches.append([event for event, _ in events])
+        self.revisions += [e["value"] for e, _ in events if e.get("attr") == "revision"]
+        self.batches.append([event for event, _ in events if event.get("attr") != "revision"])
 
     def callback_failed(self, exc: BaseException, callback: Any) -> None:
         raise AssertionError(f"callback failed: {exc!r}")
@@ -229,3 +231,15 @@ async def test_column_types_follow_streams_as_a_set_after_the_rows() -> None:
     source.stream({"t": [dt.datetime(2024, 3, 6)], "v": [2]})  # no change: no set
     await settle()
     assert [e["kind"] for e in recorder.batches[-1]] == ["stream"]
+
+
+async def test_every_change_of_the_data_raises_the_revision_the_page_sees() -> None:
+    source, recorder = await live_source({"x": [1]})
+    source.stream({"x": [2]})
+    source.patch({"x": [(0, 5)]})
+    source.data = {"x": [7]}
+    await settle()
+    assert source.revision == 4
+    assert recorder.revisions == [2, 3, 4]
+    with pytest.raises(TypeError, match="read-only"):
+        source.revision = 9  # type: ignore[misc]

@@ -231,5 +231,6 @@ def test_only_user_facing_values_are_settable_from_the_browser() -> None:
         "Toggle.active", "Checkbox.active", "Slider.value", "RangeSlider.value",
         "TextInput.value", "TextInput.value_input", "TextArea.value", "NumberInput.value",
         "Select.value", "MultiSelect.value", "RadioGroup.active", "DatePicker.value",
-        "Tabs.active", "Card.collapsed", "ColumnDataSource.selected",
+        "Tabs.active", "Card.collapsed", "ColumnDataSource.selected", "DataTable.sort",
+        "DataTable.filter",
     }

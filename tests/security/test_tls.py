@@ -65,6 +65,11 @@ async def _check_served(base_url: str, ca_file: Path) -> None:
         origin = base_url.replace("127.0.0.1", "localhost")
         async with await ClientSession.open(f"{base_url}/app", http=http, origin=origin) as s:
             assert s.document.find(name="hello")["text"] == "over tls"
+        # The default origin is this server, https included: an http page is another origin.
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await ClientSession.open(f"{base_url}/app", http=http,
+                                     origin=origin.replace("https://", "http://"))
+        assert refused.value.status == 403
     # A client that does not trust the CA gets nowhere.
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.ClientConnectorCertificateError):

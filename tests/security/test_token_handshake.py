@@ -8,7 +8,9 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from aioserve import generate_session_id
 from aioserve.client import SessionClosed
 from aioserve.security.tokens import generate_token
+from tests.security.conftest import show_request
 
 CLOSE_SESSION_EXPIRED = 4004
 
@@ -142,3 +145,52 @@ async def test_the_unsigned_token_is_client_forgeable(start, secret_key, read_se
         assert read_seen(session)["headers"] == {"X-Role": "admin"}
     signed = await start(session_ids="signed", secret_key=secret_key)
     assert await _refused(signed, "/app/ws", forged) == 403
+
+
+HOSTILE_IDS = ["a\nINFO aioserve.server: fake line", "a/b", "../../x", "<script>alert(1)</script>",
+               "\x1b[31mred\x1b[0m", "x" * 5000, "caf\u00e9", ""]
+
+
+async def test_the_websocket_refuses_the_ids_the_page_refuses(start, caplog) -> None:
+    """One check for both (issue 9): a hand-made unsigned token cannot carry an id the
+    page would refuse; nothing of it reaches a session or the log."""
+    served = await start()
+    caplog.set_level(logging.DEBUG)
+    for session_id in HOSTILE_IDS:
+        page = await served.page(f"/app?aioserve-session-id={quote(session_id)}")
+        assert page.status == 403, session_id
+        if not session_id:
+            continue  # an empty parameter: the page refused it; no token can carry it
+        token = _b64(json.dumps({"session_id": session_id,
+                                 "session_expiry": int(time.time()) + 60}).encode())
+        assert await _refused(served, "/app/ws", token) == 403, session_id
+    # (the access lines quote the request line, percent-encoded, as a proxy would)
+    logged = "\n".join(record.getMessage() for record in caplog.records
+                       if record.name.startswith("aioserve"))
+    assert "Refusing websocket: invalid token or session ID (Invalid session ID" in logged
+    for marker in ("fake line", "../../x", "<script>", "\x1b[", "x" * 300, "caf\u00e9"):
+        assert marker not in logged, marker
+    # The same server still serves a good id, named by the page or carried by a token.
+    async with await served.session("/app?aioserve-session-id=good-name_1.0~") as session:
+        assert session.id == "good-name_1.0~"
+
+
+@pytest.mark.parametrize("mode", ["unsigned", "signed"])
+async def test_a_token_opens_only_its_own_app(start, secret_key, mode: str, read_seen) -> None:
+    served = await start({"/a": show_request, "/b": show_request}, session_ids=mode,
+                         secret_key=secret_key if mode == "signed" else None,
+                         lazy_sessions=True)
+    page_a = await served.page("/a")
+    assert _payload(page_a.token)["aioserve_app"] == "/a"
+    assert await _refused(served, "/b/ws", page_a.token) == 403
+    async with await served.connect("/a", page_a.token, page_a.ws_path) as session:
+        assert read_seen(session)["payload"] == {}  # the binding is not request data
+    # A token minted elsewhere in Bokeh's form, with no app named, opens any app.
+    key = secret_key if mode == "signed" else None
+    session_id = generate_session_id(secret_key=key, signed=key is not None)
+    minimal = _b64(json.dumps({"session_id": session_id,
+                               "session_expiry": int(time.time()) + 60}).encode())
+    if key is not None:
+        minimal += "." + _b64(hmac.new(key.encode(), minimal.encode(), hashlib.sha256).digest())
+    async with await served.connect("/b", minimal, "/b/ws") as session:
+        assert read_seen(session)["id"] == session_id

@@ -13,11 +13,11 @@ import pytest
 from aioserve.client import ClientSession
 
 
-async def _status(served, origin: str | None) -> int:
+async def _status(served, origin: str | None, headers: dict[str, str] | None = None) -> int:
     """101 when the handshake with this Origin succeeds, else the refusal's status."""
     page = await served.page("/app")
     try:
-        ws = await served.handshake(page.ws_path, page.token, origin=origin)
+        ws = await served.handshake(page.ws_path, page.token, origin=origin, headers=headers)
     except aiohttp.WSServerHandshakeError as refused:
         return refused.status
     await ws.close()
@@ -29,15 +29,33 @@ async def test_default_allows_this_machine_on_the_arrival_port(start, caplog) ->
     port = served.server.port
     for host in ("localhost", "127.0.0.1", "[::1]", "LOCALHOST"):
         assert await _status(served, f"http://{host}:{port}") == 101, host
-        assert await _status(served, f"https://{host}:{port}") == 101, host
     caplog.set_level(logging.WARNING, logger="aioserve")
     for origin in (f"http://localhost:{port + 1}", "http://localhost", f"http://evil.example:{port}",
-                   f"http://localhost.evil.example:{port}", "null", "file://", "garbage"):
+                   f"http://localhost.evil.example:{port}", "null", "file://", "garbage",
+                   # the scheme is part of the origin: no https page lives on a plain-http port
+                   f"https://localhost:{port}", f"https://127.0.0.1:{port}", f"wss://[::1]:{port}"):
         assert await _status(served, origin) == 403, origin
     refusals = [r.getMessage() for r in caplog.records if "Refusing websocket" in r.getMessage()]
     assert any(f"'http://evil.example:{port}'" in line for line in refusals)
+    assert any(f"'https://localhost:{port}'" in line and f"http://localhost:{port}" in line
+               for line in refusals)
     assert all("--allow-websocket-origin" in line and "AIOSERVE_ALLOW_WS_ORIGIN" in line
                for line in refusals)
+
+
+async def test_behind_a_tls_proxy_the_forwarded_scheme_is_ours(start) -> None:
+    """--use-xheaders: X-Forwarded-Proto / X-Scheme say which scheme the pages have."""
+    served = await start(use_xheaders=True)
+    port = served.server.port
+    https, http = f"https://localhost:{port}", f"http://localhost:{port}"
+    for header in ("X-Forwarded-Proto", "X-Scheme"):
+        assert await _status(served, https, {header: "https"}) == 101, header
+        assert await _status(served, http, {header: "https"}) == 403, header
+    assert await _status(served, http) == 101  # no header: plain http, as we are
+    assert await _status(served, https) == 403
+    plain = await start()  # without --use-xheaders the headers change nothing
+    assert await _status(plain, f"https://localhost:{plain.server.port}",
+                         {"X-Forwarded-Proto": "https"}) == 403
 
 
 async def test_a_client_without_origin_is_let_in(start) -> None:

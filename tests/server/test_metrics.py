@@ -18,7 +18,7 @@ from aioserve.document import Document
 from aioserve.models import Button, Column, Div
 from aioserve.server.keys import STATE
 from aioserve.server.lifecycle import reap
-from aioserve.server.metrics import sample_loop_lag
+from aioserve.server.metrics import METRICS, sample_loop_lag
 
 TestClientT = TestClient[web.Request, web.Application]
 AiohttpClient = Callable[[web.Application], Awaitable[TestClientT]]
@@ -179,7 +179,7 @@ async def test_metrics_sit_under_the_prefix(aiohttp_client: AiohttpClient) -> No
 
 
 async def test_event_loop_lag_is_measured(metrics_client: TestClientT) -> None:
-    metrics = metrics_client.app[STATE].metrics
+    metrics = metrics_client.app[METRICS]
     assert metrics is not None
     sampling = asyncio.ensure_future(sample_loop_lag(metrics, 0.05))
     await asyncio.sleep(0)  # the sampler is asleep now...

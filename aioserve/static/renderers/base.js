@@ -7,6 +7,7 @@
 //   ctx.child(ref)                  the element of another model (made once, reused)
 //   ctx.set(model, attr, value)     the user changed a client-settable property
 //   ctx.event(model, name, data)    the user triggered an event
+//   ctx.request(msg)                a request answered by a reply of its own (`rows`): a Promise
 //   ctx.notify(text, level)         a toast
 //   ctx.live()                      true while the page may send input
 //   ctx.maxMessageBytes()           the largest message the server takes, or null

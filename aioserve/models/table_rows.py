@@ -1,0 +1,128 @@
+"""The rows a table shows: its source's rows filtered, sorted and cut to a window.
+
+The page never holds more than a window of rows (see docs/models.md, DataTable);
+it asks for `window(start, end)`. The order (filter + sort) of a whole source is
+worked out once and kept until the data, the sort or the filter change.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aioserve.models.sources import ColumnDataSource, column_json
+
+MAX_WINDOW_ROWS = 1000  # a page shows a few dozen; this bounds what one request costs
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def check_sort(source: ColumnDataSource | None, field: str, where: str) -> None:
+    """ValueError unless `field` is a column of `source`."""
+    names = list(source.data) if source is not None else []
+    if field not in names:
+        raise ValueError(f"{where}: no column {field!r} in the source "
+                         f"(it has: {', '.join(map(repr, names)) or 'no columns'})")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text_key(text: str) -> tuple[tuple[int, Any], ...]:
+    """Natural order, any case: "row 9" before "row 10", as the page's compare does."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())
+                 for part in _DIGITS.split(text) if part)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, bool):
+        return (0, int(value))
+    if hasattr(value, "timestamp") or hasattr(value, "toordinal"):  # dates and datetimes
+        return (1, column_json([value])[0])
+    return (2, _text_key(str(value)))
+
+
+def sorted_order(column: Sequence[Any], rows: Sequence[int], ascending: bool) -> list[int]:
+    """`rows` ordered by their value in `column`; empty cells (None, NaN) last either
+    way; equal values keep the source's order."""
+    full: list[int] = []
+    empty: list[int] = []
+    for i in rows:
+        (empty if _empty(column[i]) else full).append(i)
+    if all(type(column[i]) in (int, float) for i in full):
+        key: Callable[[int], Any] = column.__getitem__  # plain numbers: fast path
+    else:
+        def key(i: int) -> Any:
+            return _sort_key(column[i])
+    try:
+        full.sort(key=key, reverse=not ascending)
+    except TypeError:  # values that cannot be compared with one another: by their text
+        full.sort(key=lambda i: _text_key(str(column[i])), reverse=not ascending)
+    return full + empty
+
+
+def filtered_rows(data: dict[str, list[Any]], fields: Sequence[str], text: str) -> list[int]:
+    """The rows where some of `fields` holds `text`, in any case."""
+    needle = text.casefold()
+    columns = [data[f] for f in fields if f in data]
+    length = len(columns[0]) if columns else 0
+    return [i for i in range(length)
+            if any(needle in str(c[i]).casefold() for c in columns if c[i] is not None)]
+
+
+class RowView:
+    """One table's order of its source's rows, recomputed only when it changes."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._order: list[int] | None = None  # None: the source's own order
+
+    def order(self, source: ColumnDataSource, fields: Sequence[str],
+              sort: dict[str, Any] | None, text: str) -> list[int] | None:
+        sort_key = (sort["field"], sort["ascending"]) if sort and sort["field"] in source.data \
+            else None
+        key = (source.id, source.revision, sort_key, text, tuple(fields) if text else ())
+        if key != self._key:
+            self._order = None
+            if text:
+                self._order = filtered_rows(source.data, fields, text)
+            if sort_key is not None:
+                rows = self._order if self._order is not None else range(source.length)
+                self._order = sorted_order(source.data[sort_key[0]], rows, sort_key[1])
+            self._key = key
+        return self._order
+
+    def window(self, source: ColumnDataSource | None, fields: Sequence[str],
+               sort: dict[str, Any] | None, text: str, start: int, end: int,
+               ) -> dict[str, Any]:
+        if source is None:
+            order: list[int] | None = []
+            length = 0
+        else:
+            order = self.order(source, fields, sort, text)
+            length = source.length
+        total = length if order is None else len(order)
+        if start < 0 or end < start:
+            raise ValueError(f"rows {start} to {end}: not a window (0 <= start <= end)")
+        if end - start > MAX_WINDOW_ROWS:
+            raise ValueError(f"rows {start} to {end}: at most {MAX_WINDOW_ROWS} rows at once")
+        if start > total:
+            raise ValueError(f"rows {start} to {end}: outside the table ({total} rows)")
+        end = min(end, total)
+        data: dict[str, list[Any]] = {}
+        if order is None:
+            index = list(range(start, end))
+            if source is not None:
+                data = {f: column_json(source.data[f][start:end]) for f in fields
+                        if f in source.data}
+        else:
+            index = order[start:end]
+            if source is not None:
+                data = {f: column_json([source.data[f][i] for i in index]) for f in fields
+                        if f in source.data}
+        return {"start": start, "total": total, "index": index, "data": data}
