@@ -16,13 +16,13 @@ EXAMPLE_APPS := $(sort $(wildcard examples/*.py examples/*.ipynb) \
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install browser nginx serve test certs bench bench-quick lint clean distclean
+.PHONY: install browser nginx serve test certs bench bench-quick bench-bokeh lint clean distclean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples,bokeh]'
 	touch $@
 
 # Debian's Chromium for the browser tests (playwright drives it; never `playwright install`).
@@ -68,6 +68,10 @@ bench: install nginx $(BOKEH_VENV)/.installed
 
 bench-quick: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# Just the bokeh engine against `bokeh serve` (bench/measure_bokeh.py); `make bench` runs it too.
+bench-bokeh: install nginx $(BOKEH_VENV)/.installed
+	$(BIN)/python -m bench --only bokeh $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check aioserve tests scripts

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from aioserve.config import LOG_LEVELS, SESSION_ID_MODES, Config, config_from_options
+from aioserve.config import ENGINES, LOG_LEVELS, SESSION_ID_MODES, Config, config_from_options
 from aioserve.errors import AioserveError, ConfigError
 
 _DEFAULTS = Config()
@@ -189,6 +189,9 @@ def _on_windows() -> bool:
               metavar="PATH", help="Another file or folder to watch under --dev (repeatable).")
 @click.option("--metrics", "metrics", **_FLAG,
               help="Serve Prometheus metrics at /_aioserve/metrics.")
+@click.option("--engine", "engine", type=click.Choice(ENGINES),
+              help="What serves the apps: aioserve's own documents, or unmodified Bokeh "
+              "apps (needs aioserve[bokeh]); auto reads each app's imports.  [default: auto]")
 @click.option("--show-errors", "show_errors", **_FLAG,
               help="Show error details (messages, tracebacks) to visitors; otherwise they "
               "get a generic message and an error id the log also has.  "

@@ -15,9 +15,11 @@ from aioserve.errors import ConfigError
 
 SessionIdMode = Literal["unsigned", "signed", "external-signed"]
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
+EngineChoice = Literal["auto", "aioserve", "bokeh"]
 
 SESSION_ID_MODES: Final[tuple[str, ...]] = get_args(SessionIdMode)
 LOG_LEVELS: Final[tuple[str, ...]] = get_args(LogLevel)
+ENGINES: Final[tuple[str, ...]] = get_args(EngineChoice)
 MIN_SECRET_KEY_BYTES: Final = 32
 
 # Lower bound and optional upper bound of each integer setting.
@@ -94,6 +96,7 @@ class Config:
     dev: bool = False
     dev_watch: tuple[str, ...] = ()
     metrics: bool = False
+    engine: EngineChoice = "auto"
     show_errors: bool = False
     slow_callback_ms: int = 200
 

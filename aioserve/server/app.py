@@ -18,10 +18,13 @@ from typing import Any
 
 from aiohttp import web
 
-from aioserve.application.application import Application, load_application, route_name
+from aioserve.application.application import Application, route_name
 from aioserve.application.handlers import FailingHandler
 from aioserve.config import Config
 from aioserve.document.document import Document
+from aioserve.engines.base import Engine
+from aioserve.engines.choice import detect_engine, engine_for_object, engine_for_path
+from aioserve.engines.native import AioserveEngine
 from aioserve.errors import AppLoadError, ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
@@ -39,7 +42,8 @@ from aioserve.server.middlewares import server_middlewares
 from aioserve.server.served_app import ServedApp
 from aioserve.server.tls import ssl_context
 
-AppLike = str | os.PathLike[str] | Application | Callable[[Document], Any]
+# A Bokeh Application or handler is accepted too (typed Any: Bokeh is optional).
+AppLike = str | os.PathLike[str] | Application | Engine | Callable[[Document], Any] | Any
 Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
 
 log = logging.getLogger("aioserve.server")
@@ -54,10 +58,11 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         config = Config(**options)
     elif options:
         config = dataclasses.replace(config, **options)
-    served = {path: ServedApp(path, app, key=f"app{i}",
+    served = {path: ServedApp(path, engine, key=f"app{i}",
                               show_errors=config.show_errors_effective,
                               slow_callback_ms=config.slow_callback_ms)
-              for i, (path, app) in enumerate(resolve_apps(apps, config.args).items())}
+              for i, (path, engine) in
+              enumerate(resolve_apps(apps, config.args, config.engine).items())}
     try:
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
     except ValueError as exc:
@@ -107,18 +112,20 @@ def check_security_options(config: Config) -> None:
                           "run 'aioserve secret' for one")
 
 
-def resolve_apps(apps: Apps, argv: Sequence[str] = ()) -> dict[str, Application]:
-    """Routes for everything `create_app` accepts: paths, functions, Applications."""
+def resolve_apps(apps: Apps, argv: Sequence[str] = (),
+                 engine: str = "auto") -> dict[str, Engine]:
+    """Routes for everything `create_app` accepts, each with the engine that serves it:
+    paths, functions, Applications (aioserve's or Bokeh's), Bokeh handlers."""
     if apps is None or (isinstance(apps, (list, tuple)) and not apps):
-        return {"/": Application(lambda doc: None)}
+        return {"/": engine_for_object(lambda doc: None, argv, engine)}
     if isinstance(apps, Mapping):
-        items = [(_route(str(route)), _as_application(app, argv, _route(str(route))))
+        items = [(_route(str(route)), _as_engine(app, argv, engine, _route(str(route))))
                  for route, app in apps.items()]
-    elif isinstance(apps, (str, os.PathLike)) or callable(apps) or isinstance(apps, Application):
-        items = [_single(apps, argv)]
+    elif not isinstance(apps, (list, tuple)):
+        items = [_single(apps, argv, engine)]
     else:
-        items = [_single(app, argv) for app in apps]
-    routes: dict[str, Application] = {}
+        items = [_single(app, argv, engine) for app in apps]
+    routes: dict[str, Engine] = {}
     for route, application in items:
         if route.strip("/") in RESERVED:
             raise ConfigError(f"an app cannot be served at {route!r}: that name is reserved")
@@ -151,43 +158,46 @@ def _route(route: str) -> str:
     return route
 
 
-def _single(app: AppLike, argv: Sequence[str]) -> tuple[str, Application]:
+def _single(app: AppLike, argv: Sequence[str], engine: str) -> tuple[str, Engine]:
     if isinstance(app, (str, os.PathLike)):
-        route = "/" + route_name(Path(app))
-        return route, _as_application(app, argv, route)
-    if isinstance(app, Application):
-        return "/", app
-    return "/", _as_application(app, argv)
+        path = Path(app)
+        route = "/" + route_name(path)
+        return route, load_checked(path, argv, engine, route)
+    return "/", engine_for_object(app, argv, engine)
 
 
-def _as_application(app: AppLike, argv: Sequence[str], route: str = "/") -> Application:
-    if isinstance(app, Application):
-        return app
+def _as_engine(app: AppLike, argv: Sequence[str], engine: str, route: str) -> Engine:
     if isinstance(app, (str, os.PathLike)):
-        return load_checked(Path(app), argv, route)
-    if callable(app):
-        return Application(app)
-    raise ConfigError(f"not an app: {app!r} (give a path, a function or an Application)")
+        return load_checked(Path(app), argv, engine, route)
+    return engine_for_object(app, argv, engine)
 
 
-def load_checked(path: Path, argv: Sequence[str], route: str) -> Application:
+def load_checked(path: Path, argv: Sequence[str], engine: str, route: str) -> Engine:
     """An app loaded and checked before the server says it runs: a script compiled,
     a notebook parsed, a directory's layout and hooks loaded. A broken app is one
     ERROR line; it keeps its route, which answers with an error page (and under
     --dev comes back when its file is fixed), while the other apps serve.
     A path that is no app at all (missing, or neither .py, .ipynb nor a folder)
     still raises AppLoadError."""
+    # Which engine is the user's choice to make (--engine): asking is not a broken app.
+    chosen = engine if engine != "auto" or not path.exists() else detect_engine(path)
     try:
-        application = load_application(path, argv)
+        loaded = engine_for_path(path, argv, chosen)
     except AppLoadError as exc:
-        if not path.is_dir():
+        if not (path.is_dir() or path.suffix in (".py", ".ipynb")) or not path.exists():
             raise
-        application = Application(FailingHandler(str(exc)))
-    problem = application.load_problem()
+        loaded = AioserveEngine(Application(FailingHandler(str(exc))))
+    problem = load_problem(loaded)
     if problem is not None:
         log.error("App %s does not load; its page answers with an error until it is fixed: "
                   "%s", route, problem)
-    return application
+    return loaded
+
+
+def load_problem(engine: Engine) -> str | None:
+    """Why the app's code does not load, in one line (None: it loads)."""
+    application = getattr(engine, "application", None)
+    return application.load_problem() if isinstance(application, Application) else None
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:
@@ -213,12 +223,15 @@ def _add_routes(app: web.Application, state: ServerState) -> None:
         router.add_get(served.route("/autoload.js"), autoload.autoload_for(served),
                        name=f"autoload.{served.key}")
         router.add_route("OPTIONS", served.route("/autoload.js"), autoload.autoload_options)
-        if served.application.static_path is not None:
+        if served.engine.static_path is not None:
             static_route = served.route("/static") if served.path != "/" else "/app-static"
-            router.add_static(static_route, served.application.static_path)
-        if served.application.theme_path is not None:
+            router.add_static(static_route, served.engine.static_path)
+        if served.engine.theme_path is not None:
             router.add_get(served.route("/theme.css"), pages.theme_for(served),
                            name=f"theme.{served.key}")
+    # Once per kind of engine (the bokeh engine's BokehJS files, say).
+    for engine in {type(s.engine): s.engine for s in state.apps.values()}.values():
+        engine.add_routes(app)
     # Last, so "/" keeps its own route: mounted with `parent.add_subapp("/dash", app)`
     # this becomes "/dash", which redirects to "/dash/" (the index or the root app).
     router.add_get("", pages.mount_point)

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from aioserve.server.page_session import AppFailed, open_page_session
+from aioserve.server.page_session import open_page_session
 from aioserve.server.pages import NO_STORE, static_url
-from aioserve.server.served_app import TEMPLATES, ServedApp
+from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp
 
 ELEMENT_PARAMS = ("bokeh-autoload-element", "target")
 ABSOLUTE_URL_PARAM = "bokeh-absolute-url"
@@ -37,12 +37,15 @@ def autoload_for(served: ServedApp) -> Handler:
             opened = await open_page_session(request, served)
         except AppFailed as exc:
             # 200, so the browser runs the script and the error shows in the element.
-            body = _script(request, served, element_id, base, error=exc.public(served.show_errors))
+            body = served.engine.autoload_script(request, served, element_id=element_id,
+                                                 base_url=base, token="",
+                                                 error=exc.public(served.show_errors))
         except web.HTTPException as exc:
             exc.headers.update(cors)
             raise
         else:
-            body = _script(request, served, element_id, base, token=opened.token)
+            body = served.engine.autoload_script(request, served, element_id=element_id,
+                                                 base_url=base, token=opened.token, error=None)
         return web.Response(text=body, headers={**cors, **NO_STORE, "Content-Type": JS_TYPE})
 
     return autoload
@@ -93,12 +96,13 @@ def _base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def _script(request: web.Request, served: ServedApp, element_id: str, base: str, *,
-            token: str = "", error: str | None = None) -> str:
+def aioserve_script(request: web.Request, served: ServedApp, element_id: str, base: str, *,
+                    token: str = "", error: str | None = None) -> str:
+    """The aioserve engine's autoload script: CSS, then the client's embed module."""
     router = request.app.router
     static = static_url(request)
     css = [base + static("aioserve.css")]
-    if served.application.theme_path is not None:
+    if served.engine.theme_path is not None:
         css.append(base + str(router[f"theme.{served.key}"].url_for()))
     if request.query.get("resources") == "none":
         css = []

@@ -22,11 +22,9 @@ import jinja2
 import watchfiles
 from aiohttp import web
 
-from aioserve.application.handlers import call_hook
 from aioserve.errors import AppLoadError
 from aioserve.server.keys import ServerState
 from aioserve.server.served_app import ServedApp
-from aioserve.sessions.session import dumps
 
 log = logging.getLogger("aioserve.server")
 
@@ -48,10 +46,10 @@ class DevReloader:
 
     def watched(self, served: ServedApp) -> list[Path]:
         """The app's files and folders; a directory app's whole folder (helper modules too)."""
-        application = served.application
-        paths = [Path(p).resolve() for p in application.watched_files()]
-        if application.folder is not None:
-            paths.append(application.folder)
+        engine = served.engine
+        paths = [Path(p).resolve() for p in engine.watched_files()]
+        if engine.folder is not None:
+            paths.append(engine.folder)
         return paths
 
     def roots(self) -> list[Path]:
@@ -124,14 +122,13 @@ DEV = web.AppKey("aioserve_dev", DevReloader)
 
 
 async def reload_app(served: ServedApp, changed: set[Path], state: ServerState) -> None:
-    application = served.application
-    application.reload()
-    errors = [e for h in application.handlers if (e := getattr(h, "error", None))]
+    engine = served.engine
+    errors = engine.reload(changed)
     for error in errors:
         log.error("--dev: %s does not load:\n%s", served.path, error)
-    if application.hooks_path is not None and application.hooks_path in changed:
+    if engine.hooks_path is not None and engine.hooks_path in changed:
         await _reload_hooks(served, state)
-    if application.templates_path is not None and _under_any(changed, application.templates_path):
+    if engine.templates_path is not None and _under_any(changed, engine.templates_path):
         try:
             served.load_template()
         except jinja2.TemplateError as exc:
@@ -143,15 +140,10 @@ async def reload_app(served: ServedApp, changed: set[Path], state: ServerState) 
 
 
 async def _reload_hooks(served: ServedApp, state: ServerState) -> None:
-    application = served.application
     try:
-        old = application.reload_hooks()
+        await served.engine.reload_hooks(state)
     except AppLoadError as exc:
         log.error("--dev: the hooks of %s do not load (the old ones stay): %s", served.path, exc)
-        return
-    try:
-        await call_hook(getattr(old, "on_server_unloaded", None), state)
-        await application.on_server_loaded(state)
     except Exception:
         log.exception("--dev: a server hook of %s failed while reloading", served.path)
 
@@ -159,11 +151,12 @@ async def _reload_hooks(served: ServedApp, state: ServerState) -> None:
 async def refresh_pages(served: ServedApp) -> None:
     """Tell every page of the app to reload, then end its sessions: a page that
     comes back (even to a named session) gets one built from the new code."""
-    text = dumps({"type": "reload"})
+    text = served.engine.reload_message()
     sessions = served.registry.sessions
     connections = [c for s in sessions for c in s.connections]
     for connection in connections:
-        connection.send(text)
+        if text is not None:
+            connection.send(text)
     await asyncio.gather(*(c.close(CLOSE_RELOADED, "app reloaded") for c in connections),
                          return_exceptions=True)
     for session in sessions:

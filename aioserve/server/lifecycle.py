@@ -27,7 +27,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     for served in state.apps.values():
         served.server_context = state
-        await served.application.on_server_loaded(state)
+        await served.engine.on_server_loaded(state)
     config = state.config
     loops = [
         _every(config.check_unused_sessions_ms, lambda: reap(state)),
@@ -45,7 +45,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await destroy_sessions(state)
         for served in state.apps.values():
             try:
-                await served.application.on_server_unloaded(state)
+                await served.engine.on_server_unloaded(state)
             except Exception:
                 log.exception("on_server_unloaded of %s failed", served.path)
 

@@ -26,9 +26,8 @@ from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
 
 if TYPE_CHECKING:
+    from aioserve.engines.base import EngineSession
     from aioserve.server.served_app import ServedApp
-
-__all__ = ["AppFailed", "PageSession", "open_page_session"]
 
 log = logging.getLogger("aioserve.server")
 
@@ -100,11 +99,15 @@ def mint_token(session_id: str, extra: dict[str, Any], config: Config, now: floa
 
 @dataclass(frozen=True, slots=True)
 class PageSession:
-    """What a page (or autoload.js) embeds: the token, and the document's title
-    ("" under lazy sessions, where the websocket's process builds the session)."""
+    """What a page (or autoload.js) embeds: the token, and the session (None
+    under lazy sessions, where the websocket's process builds it)."""
 
     token: str
-    title: str
+    session: EngineSession | None
+
+    @property
+    def title(self) -> str:
+        return self.session.title if self.session is not None else ""
 
 
 async def open_page_session(request: web.Request, served: ServedApp) -> PageSession:
@@ -124,7 +127,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         raise web.HTTPForbidden(text=str(exc)) from None
     extra = request_data(request, config)
     try:
-        extra.update(served.application.process_request(request))
+        extra.update(served.engine.process_request(request))
     except Exception as exc:
         error_id = new_error_id()
         log.exception("process_request of %s failed (error id %s)", served.path, error_id)
@@ -138,13 +141,9 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         raise AppFailed(f"process_request returned too much data for the session token "
                         f"({exc}); return less, or keep it on the server", error_id) from None
     if config.lazy_sessions_effective:
-        return PageSession(token, "")
-    user = request.get(USER, "default_user")
+        return PageSession(token, None)
     try:
-        session = await served.registry.get_or_create(
-            session_id, lambda: served.create_session(
-                session_id, RequestData.from_token_extra(extra), user=user,
-                logout_url=logout_url_for(request), token_payload=extra))
+        session = await open_session(request, served, session_id, extra)
     except AppFailed:
         raise  # create_session logged it, with its error id
     except Exception as exc:  # not the app's code: still private, still in the log
@@ -152,4 +151,15 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         log.error("Error building a session of %s (error id %s)", served.path, error_id,
                   exc_info=exc)
         raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
-    return PageSession(token, session.document.title)
+    return PageSession(token, session)
+
+
+async def open_session(request: web.Request, served: ServedApp, session_id: str,
+                       extra: dict[str, Any]) -> EngineSession:
+    """The one place a session is opened, for the page and the websocket alike:
+    the live one with this id, or a new one built (once) from the token's data."""
+    return await served.registry.get_or_create(
+        session_id, lambda: served.create_session(
+            session_id, RequestData.from_token_extra(extra),
+            user=request.get(USER, "default_user"),
+            logout_url=logout_url_for(request), token_payload=extra))

@@ -18,8 +18,8 @@ from aiohttp.typedefs import Handler
 from aioserve.config import Config
 from aioserve.server.dev import DEV
 from aioserve.server.keys import STATE, ServerState
-from aioserve.server.page_session import AppFailed, open_page_session
-from aioserve.server.served_app import TEMPLATES, ServedApp
+from aioserve.server.page_session import open_page_session
+from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp
 from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
 
@@ -45,7 +45,8 @@ def app_page(served: ServedApp) -> Handler:
             opened = await open_page_session(request, served)
         except AppFailed as exc:
             return render(request, served, failed=exc, status=500)
-        return render(request, served, token=opened.token, title=opened.title)
+        return served.engine.render_page(request, served, token=opened.token,
+                                         session=opened.session)
 
     return page
 
@@ -53,7 +54,7 @@ def app_page(served: ServedApp) -> Handler:
 def render(request: web.Request, served: ServedApp, *, token: str = "", title: str = "",
            failed: AppFailed | None = None, status: int = 200) -> web.Response:
     title = title or served.name or "aioserve"
-    if failed is None and served.application.templates_path is None:
+    if failed is None and served.engine.templates_path is None:
         html = _page_shell(request, served).replace(_TOKEN_MARK, str(markupsafe.escape(token)))
         html = html.replace(_TITLE_MARK, str(markupsafe.escape(title)))
     else:
@@ -65,7 +66,7 @@ def _render_page(request: web.Request, served: ServedApp, *, token: str, title: 
                  failed: AppFailed | None) -> str:
     router = request.app.router
     theme = [str(router[f"theme.{served.key}"].url_for())] if (
-        served.application.theme_path is not None) else []
+        served.engine.theme_path is not None) else []
     # The details only with --show-errors (or --dev); a visitor gets the id alone.
     detail = failed.detail if failed is not None and served.show_errors else None
     return served.template.render(
@@ -126,7 +127,7 @@ def _index_template(config: Config) -> jinja2.Template:
 
 def metadata_for(served: ServedApp) -> Handler:
     async def metadata(request: web.Request) -> web.StreamResponse:
-        data = served.application.metadata
+        data = served.engine.metadata
         if callable(data):
             data = data()
         url = str(request.app.router[f"page.{served.key}"].url_for())
@@ -137,8 +138,8 @@ def metadata_for(served: ServedApp) -> Handler:
 
 def theme_for(served: ServedApp) -> Handler:
     async def theme(request: web.Request) -> web.StreamResponse:
-        assert served.application.theme_path is not None  # the route exists only then
-        return web.FileResponse(served.application.theme_path)
+        assert served.engine.theme_path is not None  # the route exists only then
+        return web.FileResponse(served.engine.theme_path)
 
     return theme
 

@@ -20,7 +20,7 @@ from aioserve.config import Config
 from aioserve.errors import AppLoadError
 from aioserve.logs import configure_logging
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
-from aioserve.server.app import Apps, create_app
+from aioserve.server.app import Apps, create_app, load_problem
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
@@ -66,7 +66,7 @@ def _refuse_if_nothing_loads(app: web.Application, config: Config) -> None:
     to serve, as `bokeh serve` decides too. Under --dev the server stays up, since
     saving a fix reloads the app."""
     served = [s for state in states_of(app) for s in state.apps.values()]
-    problems = [(s.path, s.application.load_problem()) for s in served]
+    problems = [(s.path, load_problem(s.engine)) for s in served]
     if config.dev or not served or any(problem is None for _, problem in problems):
         return
     raise AppLoadError("no app loads: " + "; ".join(f"{path}: {problem}"
@@ -100,7 +100,7 @@ def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> li
     # An app that failed its startup check (create_app logged why) is not announced.
     return [base + config.prefix + served.path.rstrip("/") if served.path != "/"
             else base + config.prefix + "/" for served in state.apps.values()
-            if served.application.load_problem() is None]
+            if load_problem(served.engine) is None]
 
 
 def _state_of(app: web.Application) -> ServerState:

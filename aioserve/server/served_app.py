@@ -1,4 +1,4 @@
-"""One application as the server serves it: its route, sessions and page template."""
+"""One application as the server serves it: its route, engine, sessions and page template."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from typing import Any
 import jinja2
 
 from aioserve.application.application import Application
-from aioserve.application.handlers import drop_modules
-from aioserve.document.loop_time import HeldTime
+from aioserve.engines.base import Engine, EngineSession
 from aioserve.sessions.context import RequestData, SessionContext
 from aioserve.sessions.incidents import GENERIC_BUILD_ERROR, AppIncidents, new_error_id
 from aioserve.sessions.registry import SessionRegistry
-from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
@@ -46,9 +44,9 @@ class ServedApp:
     """`path` is the route under the prefix: "/sliders", or "/" for a root app."""
 
     path: str
-    application: Application
+    engine: Engine
     key: str = "app0"  # names its routes: aiohttp route names must be identifiers
-    show_errors: bool = False
+    show_errors: bool = False  # --show-errors (or --dev): visitors see error details
     slow_callback_ms: int = 200
     registry: SessionRegistry = field(init=False)
     incidents: AppIncidents = field(init=False)
@@ -63,7 +61,7 @@ class ServedApp:
 
     def load_template(self) -> None:
         base = TEMPLATES.get_template("page.html")
-        folder = self.application.templates_path
+        folder = self.engine.templates_path
         if folder is None:
             self.template = base
             return
@@ -78,31 +76,28 @@ class ServedApp:
     def name(self) -> str:
         return self.path.strip("/")
 
+    @property
+    def application(self) -> Application:
+        """The aioserve engine's Application (an AttributeError under another engine)."""
+        application = getattr(self.engine, "application", None)
+        if not isinstance(application, Application):
+            raise AttributeError(f"{self.path} is served by the {self.engine.name} engine")
+        return application
+
     async def create_session(self, session_id: str, request: RequestData, *,
                              user: Any = "default_user", logout_url: str | None = None,
-                             token_payload: dict[str, Any] | None = None) -> ServerSession:
-        """Build a new session's document; the registry makes this run once per id."""
+                             token_payload: dict[str, Any] | None = None) -> EngineSession:
+        """Build a new session (the engine runs the app); not registered: see
+        `page_session.open_session`, which makes this run once per id."""
         context = SessionContext(id=session_id, request=request, user=user,
                                  logout_url=logout_url, token_payload=token_payload or {},
                                  server_context=self.server_context, app_path=self.path)
-        held = HeldTime()
         try:
-            doc = await self.application.build_document(context, held)
+            return await self.engine.create_session(context, incidents=self.incidents)
         except Exception as exc:
             # Logged once here, so every waiter for this session shows the same id.
             error_id = new_error_id()
             log.error("Error building a session of %s (error id %s)", self.path, error_id,
                       exc_info=exc)
             raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
-        threshold = self.incidents.slow_callback_s
-        if threshold is not None and held.longest_s > threshold:
-            self.incidents.build_slow(session_id, held.longest_s)
-        return ServerSession(context, doc, on_destroy=self._session_destroyed,
-                             incidents=self.incidents)
-
-    async def _session_destroyed(self, session: ServerSession) -> None:
-        try:
-            await self.application.on_session_destroyed(session.context)
-        finally:
-            drop_modules(session.document)
 

@@ -1,4 +1,5 @@
-"""The session websocket: handshake checks, then the protocol of docs/protocol.md."""
+"""The session websocket: handshake checks, then the app's engine speaks its protocol
+(for the aioserve engine, `converse` below: docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from collections.abc import Callable
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
+from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
 from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
 from aioserve.security.tokens import TokenError, TokenPayload
-from aioserve.server.auth import logout_url_for
-from aioserve.server.keys import REAL_REMOTE, STATE, USER, ServerState
+from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
+from aioserve.server.page_session import open_session
 from aioserve.server.served_app import AppFailed, ServedApp
 from aioserve.sessions.connection import Connection
-from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
 from aioserve.sessions.session import ServerSession, dumps
 
@@ -42,11 +43,11 @@ def handler_for(served: ServedApp) -> Handler:
         if state.draining:
             raise web.HTTPServiceUnavailable(text="server is shutting down")
         _check_origin(request, state)
-        payload = _check_token(request, state, served.path)
+        payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
         ws = web.WebSocketResponse(
-            protocols=(SUBPROTOCOL,),
+            protocols=(served.engine.subprotocol,),
             heartbeat=config.keep_alive_ms / 1000 or None,
             max_msg_size=config.websocket_max_message_size_bytes,
             compress=config.websocket_compression_level is not None)
@@ -66,8 +67,9 @@ def handler_for(served: ServedApp) -> Handler:
             timing = metrics.handling.labels(served.path).observe
         log.info("WebSocket connection opened")
         try:
-            connection.send(session.ack_message(config.websocket_max_message_size_bytes))
-            await _converse(ws, connection, session, timing)
+            await served.engine.converse(
+                ws, connection, session,
+                max_message_bytes=config.websocket_max_message_size_bytes, timing=timing)
         finally:
             session.unsubscribe(connection)
             state.connections.discard(connection)
@@ -108,10 +110,11 @@ def _default_origins(request: web.Request) -> tuple[str, ...]:
     return ("localhost:*", "127.0.0.1:*", "[::1]:*")  # a unix socket has no port
 
 
-def _check_token(request: web.Request, state: ServerState, app_path: str) -> TokenPayload:
+def _check_token(request: web.Request, state: ServerState, app_path: str,
+                 subprotocol: str = SUBPROTOCOL) -> TokenPayload:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
-    if len(offered) != 2 or offered[0] != SUBPROTOCOL:
-        raise web.HTTPForbidden(text="expected subprotocols ['aioserve', <token>]")
+    if len(offered) != 2 or offered[0] != subprotocol:
+        raise web.HTTPForbidden(text=f"expected subprotocols [{subprotocol!r}, <token>]")
     config = state.config
     try:  # the page's check of a requested id, and the app binding (security/admission.py)
         return check_token(offered[1], app_path=app_path, signed=config.signed_sessions,
@@ -122,7 +125,7 @@ def _check_token(request: web.Request, state: ServerState, app_path: str) -> Tok
 
 
 async def _find_session(request: web.Request, state: ServerState, served: ServedApp,
-                        payload: TokenPayload) -> tuple[ServerSession | None, tuple[int, str]]:
+                        payload: TokenPayload) -> tuple[EngineSession | None, tuple[int, str]]:
     """The live session, or a new one if the token may still create it."""
     session = served.registry.get(payload.session_id)
     if session is not None:
@@ -130,15 +133,16 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     if payload.expired(time.time()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
-    extra = payload.extra
     try:
-        session = await served.registry.get_or_create(
-            payload.session_id, lambda: served.create_session(
-                payload.session_id, RequestData.from_token_extra(extra),
-                user=request.get(USER, "default_user"),
-                logout_url=logout_url_for(request), token_payload=extra))
+        session = await open_session(request, served, payload.session_id, payload.extra)
     except AppFailed as exc:  # logged with its error id where it was built
         return None, (CLOSE_APP_ERROR, exc.public(served.show_errors))
+    except Exception as exc:
+        error_id = new_error_id()
+        log.error("Error building a session of %s (error id %s)", served.path, error_id,
+                  exc_info=exc)
+        return None, (CLOSE_APP_ERROR, AppFailed(f"{type(exc).__name__}: {exc}",
+                                                 error_id).public(served.show_errors))
     return session, (0, "")
 
 
@@ -157,10 +161,11 @@ class _FloodGuard:
         return self.tokens >= 0
 
 
-async def _converse(ws: web.WebSocketResponse, connection: Connection,
-                    session: ServerSession, timing: Callable[[float], None] | None = None,
-                    ) -> None:
-    """The read loop; `timing` (--metrics) receives the seconds each `receive` took."""
+async def converse(ws: web.WebSocketResponse, connection: Connection,
+                   session: ServerSession, timing: Callable[[float], None] | None = None,
+                   ) -> None:
+    """The aioserve engine's read loop; `timing` (--metrics) receives the seconds
+    each `receive` took."""
     guard = _FloodGuard()
     async for frame in ws:
         if frame.type is WSMsgType.TEXT:

@@ -63,7 +63,7 @@ def run_workers(apps: Any, config: Config, *, serve_worker: ServeWorker,
     from aioserve.server.app import resolve_apps  # checks the apps load before forking
 
     urls = []
-    for path in resolve_apps(apps, config.args):
+    for path in resolve_apps(apps, config.args, config.engine):
         suffix = path.rstrip("/") if path != "/" else "/"
         urls.append(f"{scheme}://{host}:{port}{config.prefix}{suffix}")
         log.info("aioserve app running at: %s", urls[-1])

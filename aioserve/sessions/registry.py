@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from aioserve.sessions.session import ServerSession
+from aioserve.engines.base import EngineSession
 
 log = logging.getLogger("aioserve.server")
 
-SessionFactory = Callable[[], Awaitable[ServerSession]]
+SessionFactory = Callable[[], Awaitable[EngineSession]]
 
 
 class SessionRegistry:
@@ -20,8 +20,8 @@ class SessionRegistry:
 
     def __init__(self, app_path: str) -> None:
         self.app_path = app_path
-        self._sessions: dict[str, ServerSession] = {}
-        self._creating: dict[str, asyncio.Future[ServerSession]] = {}
+        self._sessions: dict[str, EngineSession] = {}
+        self._creating: dict[str, asyncio.Future[EngineSession]] = {}
         self.created_total = 0
         self.destroyed_total = 0
         self.ended_callback_errors = 0  # callback errors of sessions no longer here
@@ -29,24 +29,24 @@ class SessionRegistry:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def get(self, session_id: str) -> ServerSession | None:
+    def get(self, session_id: str) -> EngineSession | None:
         return self._sessions.get(session_id)
 
     @property
-    def sessions(self) -> list[ServerSession]:
+    def sessions(self) -> list[EngineSession]:
         return list(self._sessions.values())
 
     def unused_count(self) -> int:
         return sum(1 for s in self._sessions.values() if not s.connections)
 
-    async def get_or_create(self, session_id: str, create: SessionFactory) -> ServerSession:
+    async def get_or_create(self, session_id: str, create: SessionFactory) -> EngineSession:
         session = self._sessions.get(session_id)
         if session is not None:
             return session
         pending = self._creating.get(session_id)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[ServerSession] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[EngineSession] = asyncio.get_running_loop().create_future()
         self._creating[session_id] = future
         try:
             session = await create()
@@ -82,7 +82,7 @@ class SessionRegistry:
             await asyncio.sleep(0)
         return count
 
-    async def discard(self, session: ServerSession) -> None:
+    async def discard(self, session: EngineSession) -> None:
         if self._sessions.get(session.id) is session:
             del self._sessions[session.id]
             self.destroyed_total += 1

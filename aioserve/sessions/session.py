@@ -69,6 +69,10 @@ class ServerSession:
         document._go_live(self, asyncio.get_running_loop(),
                           slow_callback_s=self.incidents.slow_callback_s)
 
+    @property
+    def title(self) -> str:
+        return self.document.title
+
     # ---- connections
 
     def subscribe(self, connection: Connection) -> None:

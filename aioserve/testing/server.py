@@ -92,7 +92,7 @@ class AppServer:
                         app.router[f"ws.{served.key}"].url_for()) != ws_path:
                     continue
                 session = served.registry.get(session_id)
-                if session is not None:
+                if isinstance(session, ServerSession):  # aioserve.testing drives aioserve apps
                     return session
         return None
 

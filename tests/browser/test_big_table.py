@@ -44,6 +44,7 @@ async def rows_in_page(page: Page) -> int:
 
 
 async def first_cells(page: Page, column: int, count: int = 3) -> list[str]:
+    await page.locator(".aio-table:not([aria-busy]) tbody tr[data-index]").first.wait_for()
     cells = page.locator(f".aio-table tbody tr[data-index] td:nth-child({column})")
     return [t.strip() for t in (await cells.all_inner_texts())[:count]]
 
@@ -94,8 +95,7 @@ async def test_a_big_table_keeps_few_rows_and_shows_changes(live: Any, page: Pag
         "aria-sort", "descending")
     await scroller.evaluate("s => { s.scrollTop = 0; }")
     await expect(page.get_by_role("row", name=f"{ROWS - 1} row {ROWS - 1}")).to_be_visible()
-    assert await first_cells(page, 1) == ["199,999", "199,998", "199,997"] or \
-        await first_cells(page, 1) == ["199999", "199998", "199997"]
+    assert await first_cells(page, 1) == ["199999", "199998", "199997"]
     table = server.session("/big").document.select_one(type=DataTable)
     assert table.sort == {"field": "n", "ascending": False}
 

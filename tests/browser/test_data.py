@@ -35,8 +35,9 @@ def table_app(selections: list[list[int]]) -> Any:
 
 
 async def body_column(page: Page, index: int) -> list[str]:
-    """The cells of one column in the rows the page shows (rows arrive after the document)."""
-    await page.locator(".aio-table tbody tr[data-index]").first.wait_for()
+    """The cells of one column in the rows the page shows (rows arrive after the document;
+    after a sort, the table is busy until the sorted rows are in)."""
+    await page.locator(".aio-table:not([aria-busy]) tbody tr[data-index]").first.wait_for()
     cells = page.locator(f".aio-table tbody tr[data-index] td:nth-child({index})")
     return [t.strip() for t in await cells.all_inner_texts()]
 

@@ -129,6 +129,8 @@ export class DataTableView extends ModelView {
   }
 
   schedulePaint() {
+    // Rows shown that no longer match the data, sort or filter: busy until the new ones come.
+    if (this.win && this.win.key !== this.viewKey) this.table.setAttribute("aria-busy", "true");
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
@@ -232,6 +234,7 @@ export class DataTableView extends ModelView {
       rows.push(this.spacer(below));
     }
     this.table.setAttribute("aria-rowcount", String(win.total + 1));
+    if (win.key === this.viewKey) this.table.removeAttribute("aria-busy");
     this.tbody.replaceChildren(...rows);
     this.showSelection(focusedPos);
     this.measure(layout);
