@@ -86,7 +86,7 @@ class CodeHandler(Handler):
         module = types.ModuleType(MODULE_PREFIX + secrets.token_hex(16))
         module.__file__ = self._file
         sys.modules[module.__name__] = module
-        doc._app_modules.append(module.__name__)
+        doc._app_modules.append(module)
         with _app_environment([self.path.name, *self.argv], self._folder), \
                 using_document(doc):
             exec(self.code, module.__dict__)
@@ -137,8 +137,17 @@ def _app_environment(argv: list[str], folder: str) -> Iterator[None]:
 
 
 def drop_modules(doc: Document) -> None:
-    for name in doc._app_modules:
-        sys.modules.pop(name, None)
+    """Forget a session's modules and empty them, as Bokeh does.
+
+    Every function an app defines refers to its module's namespace, which
+    refers back to the function: a cycle only the garbage collector's rare
+    full pass would free, holding the session's models with it. Emptying the
+    namespace frees it all at once (docs/choices.md, "Memory of ended sessions").
+    """
+    for module in doc._app_modules:
+        if sys.modules.get(module.__name__) is module:
+            del sys.modules[module.__name__]
+        module.__dict__.clear()
     doc._app_modules.clear()
 
 

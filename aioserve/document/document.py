@@ -8,11 +8,13 @@ its listener (the session), which numbers and broadcasts them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import logging
 import threading
 import time
+import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,7 +68,7 @@ class Document:
         self.session_context: SessionContext | None = None
         self.template: Any = None  # a jinja2 Template for the page, set by directory apps
         self.theme_css: list[str] = []
-        self._app_modules: list[str] = []  # per-session modules, dropped on destroy
+        self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
         # The loop watchdog (--slow-callback): None when off; see _timed.
         self._slow_s: float | None = None
@@ -277,6 +279,7 @@ class Document:
         self._timers.clear()
         for periodic in self._periodic.values():
             periodic.stop()
+        self._periodic.clear()
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -285,9 +288,14 @@ class Document:
             result = self.run_callback(hook, self.session_context)
             if result is not None:
                 await asyncio.gather(result, return_exceptions=True)
+        # Break every cycle through the document, so an ended session is freed
+        # by reference counting alone: the tuned collector's full pass is rare
+        # (docs/choices.md, "Memory of ended sessions").
+        self._destroy_hooks.clear()
         self._listener = None
         for model in self._models.values():
             model._document = None
+            model._change_callbacks = model._event_callbacks = None
         self._models.clear()
         self._roots.clear()
         self._pending.clear()
@@ -388,7 +396,7 @@ class Document:
             if not self.destroyed:
                 self.run_callback(callback)
 
-        handle = self._require_loop().call_later(delay_s, fire)
+        handle = self._require_loop().call_later(delay_s, fire, context=_bare_context())
         self._timers.setdefault(key, []).append(handle)
 
     def add_periodic_callback(self, callback: Callback, period_milliseconds: float) -> Callback:
@@ -413,6 +421,16 @@ class Document:
         periodic.stop()
 
 
+def _bare_context() -> contextvars.Context:
+    """The context a document's timers run in: `run_callback` sets `curdoc()` itself.
+
+    A cancelled asyncio timer keeps its context until its time comes; one
+    copied from app code would keep the ended session's document in memory
+    that long (an hour, for an hour's timeout).
+    """
+    return contextvars.Context()
+
+
 class _Hold:
     def __init__(self, doc: Document) -> None:
         self._doc = doc
@@ -435,12 +453,12 @@ class _Periodic:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.next_at = loop.time() + self.period_s
-        self.handle = loop.call_at(self.next_at, self._tick)
+        self.handle = loop.call_at(self.next_at, self._tick, context=_bare_context())
 
     def _tick(self) -> None:
         # Schedule from the planned time, not from now, so the period does not drift.
         self.next_at = max(self.next_at + self.period_s, self.loop.time())
-        self.handle = self.loop.call_at(self.next_at, self._tick)
+        self.handle = self.loop.call_at(self.next_at, self._tick, context=_bare_context())
         if self.running is None or self.running.done():
             self.running = self.doc.run_callback(self.callback)
 

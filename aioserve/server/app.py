@@ -34,6 +34,7 @@ from aioserve.server.auth import (
     add_auth_routes,
     load_auth_module,
 )
+from aioserve.server.bad_requests import http09_refusal
 from aioserve.server.error_pages import error_pages_middleware
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
@@ -83,7 +84,8 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     _add_operations(app, state)
     if not config.prefix:
         return app
-    outer = web.Application(middlewares=[error_pages_middleware(look=app)])
+    outer = web.Application(  # its own routes and 404s too
+        middlewares=[http09_refusal(), error_pages_middleware(look=app)])
     outer.add_subapp(config.prefix, app)
     outer.router.add_get(config.prefix, pages.add_slash)
     if config.ico_path != "none":

@@ -8,19 +8,26 @@ hooks; on cleanup: loops cancelled, then `on_server_unloaded`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psutil
 from aiohttp import web
 
+from aioserve.application.handlers import MODULE_PREFIX
+from aioserve.document.document import Document
+from aioserve.document.model import Model
+from aioserve.server import collector
 from aioserve.server.keys import STATE, ServerState
+from aioserve.sessions.protocol import CLOSE_GOING_AWAY
+from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_GOING_AWAY = 1001
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -28,6 +35,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     for served in state.apps.values():
         served.server_context = state
         await served.engine.on_server_loaded(state)
+    collector.freeze_startup()
     config = state.config
     loops = [
         _every(config.check_unused_sessions_ms, lambda: reap(state)),
@@ -76,7 +84,10 @@ async def reap(state: ServerState) -> int:
     """One sweep of the reaper over every app; returns how many sessions it ended."""
     now = time.monotonic()
     lifetime = state.config.unused_session_lifetime_ms
-    return sum([await s.registry.reap(now, lifetime) for s in state.apps.values()])
+    ended = sum([await s.registry.reap(now, lifetime) for s in state.apps.values()])
+    if ended:
+        collector.sessions_ended(ended, state.session_count())
+    return ended
 
 
 def log_stats(state: ServerState) -> None:
@@ -92,8 +103,28 @@ def log_stats(state: ServerState) -> None:
 
 def log_memory(state: ServerState) -> None:
     info = psutil.Process().memory_info()
-    log.info("[pid %d] Memory usage: %0.2f MB (RSS), %0.2f MB (VMS)", os.getpid(),
+    pid = os.getpid()
+    log.info("[pid %d] Memory usage: %0.2f MB (RSS), %0.2f MB (VMS)", pid,
              info.rss / 2**20, info.vms / 2**20)
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    # As `bokeh serve` does at DEBUG: what is still in memory, live or not yet freed.
+    # A walk of the whole heap, so only when asked for (--mem-log-frequency at debug).
+    counts = dict.fromkeys(("Documents", "Sessions", "Models"), 0)
+    tracked = 0
+    for obj in gc.get_objects():
+        tracked += 1
+        if isinstance(obj, Document):
+            counts["Documents"] += 1
+        elif isinstance(obj, ServerSession):
+            counts["Sessions"] += 1
+        elif isinstance(obj, Model):
+            counts["Models"] += 1
+    for name, count in counts.items():
+        log.debug("[pid %d]   uncollected %s: %d", pid, name, count)
+    modules = sum(1 for name in list(sys.modules) if name.startswith(MODULE_PREFIX))
+    log.debug("[pid %d]   app modules: %d, objects tracked by the gc: %d, live sessions: %d",
+              pid, modules, tracked, state.session_count())
 
 
 async def _sync(func: Callable[[ServerState], None], state: ServerState) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -133,7 +132,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         log.exception("process_request of %s failed (error id %s)", served.path, error_id)
         raise AppFailed(f"process_request failed: {exc!r}", error_id) from exc
     try:
-        token = mint_token(session_id, extra, config, time.time(), app_path=served.path)
+        token = mint_token(session_id, extra, config, state.clock(), app_path=served.path)
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
         error_id = new_error_id()
         log.error("The session token of %s is too large: %s (error id %s)", served.path, exc,

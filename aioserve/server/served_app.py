@@ -52,6 +52,9 @@ class ServedApp:
     incidents: AppIncidents = field(init=False)
     template: jinja2.Template = field(init=False)
     server_context: Any = None
+    # The title of the last document this process built for the app. A page with no
+    # session of its own (--lazy-sessions, --num-procs) shows it, not the route name.
+    title_seen: str = ""
 
     def __post_init__(self) -> None:
         self.registry = SessionRegistry(self.path)
@@ -93,11 +96,13 @@ class ServedApp:
                                  logout_url=logout_url, token_payload=token_payload or {},
                                  server_context=self.server_context, app_path=self.path)
         try:
-            return await self.engine.create_session(context, incidents=self.incidents)
+            session = await self.engine.create_session(context, incidents=self.incidents)
         except Exception as exc:
             # Logged once here, so every waiter for this session shows the same id.
             error_id = new_error_id()
             log.error("Error building a session of %s (error id %s)", self.path, error_id,
                       exc_info=exc)
             raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
+        self.title_seen = session.title or self.title_seen
+        return session
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -11,32 +10,18 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import SessionContext
 from aioserve.sessions.incidents import AppIncidents
+from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
 
 log = logging.getLogger("aioserve.server")
 
 REPLAY_MESSAGES = 256
 REPLAY_BYTES = 4 * 1024 * 1024
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """Compact JSON text of an outgoing message.
-
-    orjson writes floats about ten times faster than the standard library,
-    which is most of the cost of a chart's patch (bench/RESULTS.md). What it
-    refuses (integers past 64 bits) goes through the standard library.
-    """
-    try:
-        return orjson.dumps(message).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 class ServerSession:
@@ -91,14 +76,10 @@ class ServerSession:
 
     def doc_message(self) -> str:
         self.document._flush(force=True)  # the snapshot must include every numbered change
-        return dumps({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
+        return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
-        ack = {"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
-               "instance": self.instance}
-        if max_message_bytes is not None:  # so a page can refuse an upload before sending
-            ack["max_message_bytes"] = max_message_bytes
-        return dumps(ack)
+        return ack_message(self.id, self.seq, self.instance, max_message_bytes)
 
     def replay_since(self, since: int) -> list[str] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""
@@ -115,7 +96,7 @@ class ServerSession:
         # Each event is encoded once, since the sender of a change gets the same
         # message less its own events: encoding is most of what a patch costs.
         encoded = [dumps(event) for event, _ in events]
-        text = _patch_text(seq, encoded)
+        text = patch_text(seq, encoded)
         self._remember(seq, text)
         origins = {origin for _, origin in events if origin is not None}
         for connection in self.connections:
@@ -125,7 +106,7 @@ class ServerSession:
                 # The sender already shows the value it set; don't echo it back.
                 own = [part for part, (_, origin) in zip(encoded, events, strict=True)
                        if origin is not connection]
-                connection.send(_patch_text(seq, own))
+                connection.send(patch_text(seq, own))
             else:
                 connection.send(text)
 
@@ -174,6 +155,9 @@ class ServerSession:
                                     " from the browser")
             try:
                 value = prop.check(model, message["value"])
+                may_set = getattr(model, "client_may_set", None)  # a control the page shows?
+                if may_set is not None:
+                    may_set(attr)
                 validate = getattr(model, "validate_client", None)
                 if validate is not None:
                     validate(attr, value)
@@ -212,10 +196,12 @@ class ServerSession:
         self.context.destroyed = True
         await self.document._destroy()
         self.incidents.session_ended(self.id)
-        if self._on_destroy is not None:
-            await self._on_destroy(self)
-        self.connections.clear()
-        self._replay.clear()
+        try:
+            if self._on_destroy is not None:
+                await self._on_destroy(self)
+        finally:
+            self.connections.clear()
+            self._replay.clear()
 
 
 def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
@@ -229,12 +215,6 @@ def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise ProtocolError("out_of_range", str(exc)) from None
     return {"type": "rows", "model": message["model"], **window}
-
-
-def _patch_text(seq: int, encoded_events: list[str]) -> str:
-    """What `dumps({"type": "patch", "seq": seq, "events": [...]})` gives, from
-    events already encoded."""
-    return f'{{"type":"patch","seq":{seq},"events":[{",".join(encoded_events)}]}}'
 
 
 def _field(message: dict[str, Any], name: str, kind: type) -> Any:

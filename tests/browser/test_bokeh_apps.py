@@ -183,3 +183,21 @@ async def test_signed_session_page(live: Any, page: Page, console: Console) -> N
     await page.get_by_role("slider").nth(0).focus()  # offset
     await page.keyboard.press("ArrowLeft")
     await expect(page.get_by_text(summary(1, 1, 0, -0.1))).to_be_visible()
+
+
+async def test_bokeh_and_aioserve_apps_in_one_server(live: Any, page: Page,
+                                                     console: Console) -> None:
+    """As `make serve` runs them: each app gets its engine, from its imports."""
+    server = await live([str(SLIDERS), str(EXAMPLES / "sliders.py")])
+    await open_bokeh(page, server.url("/bokeh_sliders"))
+    await page.get_by_role("button", name="Reset").click()
+    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible()
+    await page.goto(server.url("/sliders"))  # aioserve's own client, no BokehJS
+    await page.wait_for_selector("#aioserve-status[data-state=connected]")
+    assert await page.evaluate("window.Bokeh === undefined")
+    await expect(page.get_by_role("slider")).to_have_count(1)
+    await page.get_by_role("button", name="Reset", exact=True).click()
+    await expect(page.get_by_text("frequency 1.0")).to_be_visible()
+    await page.goto(server.url("/"))  # the index lists both
+    await expect(page.get_by_role("link", name=re.compile("bokeh_sliders"))).to_be_visible()
+    await expect(page.get_by_role("link", name=re.compile(r"^sliders"))).to_be_visible()

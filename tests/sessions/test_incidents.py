@@ -146,7 +146,7 @@ def watched_app(doc: Document) -> None:
         slider.value = 5  # runs `blocks`, whose time is its own
 
     async def awaits_then_blocks() -> None:
-        await asyncio.sleep(0.3)  # waiting is not holding the loop
+        await asyncio.sleep(1.0)  # waiting is not holding the loop
         time.sleep(0.15)  # noqa: ASYNC251 (the mistake the watchdog is for)
         out.text = "done"
 
@@ -191,7 +191,8 @@ async def test_the_watchdog_names_the_callback_that_held_the_loop(
     second = re.fullmatch(pattern.format(name=here + "awaits_then_blocks", sid=sid),
                           warnings[1])
     assert first and second, warnings
-    assert 150 <= int(first[1]) < 290 and 150 <= int(second[1]) < 290  # own time, no await
+    # Its own time: the second never counts its 1 s await (the machine may be slow).
+    assert int(first[1]) >= 150 and 150 <= int(second[1]) < 1000
     assert 'aioserve_slow_callbacks_total{app="/app"} 2.0' in metrics
 
 

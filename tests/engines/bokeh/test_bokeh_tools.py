@@ -228,4 +228,10 @@ async def test_forged_and_expired_bokeh_tokens_are_refused(sliders: Any) -> None
     ws = await open_ws(client, token())
     header = await first_message(ws)
     assert header is not None and header["msgtype"] == "ACK"
+    # Expiry limits creating a session, not reconnecting to a live one (unlike bokeh
+    # serve, where a tab reconnecting after --session-token-expiration gets a blank page).
+    again = await open_ws(client, token(expiration=-10))
+    header = await first_message(again)
+    assert header is not None and header["msgtype"] == "ACK"
+    await again.close()
     await ws.close()
