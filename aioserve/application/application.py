@@ -87,7 +87,7 @@ class Application:
             for handler in self.handlers:
                 await _timed_call(held, handler.modify_document, doc)
         except BaseException:
-            await doc._destroy()
+            await doc.destroy()
             drop_modules(doc)
             raise
         return doc

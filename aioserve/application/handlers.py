@@ -86,7 +86,7 @@ class CodeHandler(Handler):
         module = types.ModuleType(MODULE_PREFIX + secrets.token_hex(16))
         module.__file__ = self._file
         sys.modules[module.__name__] = module
-        doc._app_modules.append(module)
+        doc.add_app_module(module)
         with _app_environment([self.path.name, *self.argv], self._folder), \
                 using_document(doc):
             exec(self.code, module.__dict__)
@@ -144,11 +144,10 @@ def drop_modules(doc: Document) -> None:
     full pass would free, holding the session's models with it. Emptying the
     namespace frees it all at once (docs/choices.md, "Memory of ended sessions").
     """
-    for module in doc._app_modules:
+    for module in doc.take_app_modules():
         if sys.modules.get(module.__name__) is module:
             del sys.modules[module.__name__]
         module.__dict__.clear()
-    doc._app_modules.clear()
 
 
 async def call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:

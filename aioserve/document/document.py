@@ -16,7 +16,7 @@ import threading
 import time
 import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.loop_time import TimedSteps
@@ -73,6 +73,17 @@ class Document:
         # The loop watchdog (--slow-callback): None when off; see _timed.
         self._slow_s: float | None = None
         self._nested_s = 0.0
+
+    # ---- the app code that built it
+
+    def add_app_module(self, module: types.ModuleType) -> None:
+        """A module the app's code ran in for this document (one per session and handler)."""
+        self._app_modules.append(module)
+
+    def take_app_modules(self) -> list[types.ModuleType]:
+        """The app's modules, handed over once (the caller empties them)."""
+        modules, self._app_modules = self._app_modules, []
+        return modules
 
     # ---- the tree
 
@@ -228,6 +239,18 @@ class Document:
             return
         events, self._pending = self._pending, []
         self._listener.document_changed(events)
+
+    @contextmanager
+    def _flushed_by_caller(self) -> Iterator[None]:
+        """The caller flushes the changes made inside itself (a client message's reply):
+        schedule no flush for a loop turn later, which would find nothing to do."""
+        scheduled, self._flush_scheduled = self._flush_scheduled, True
+        try:
+            yield
+        finally:
+            self._flush_scheduled = scheduled
+            if self._pending:  # not flushed after all (the caller failed): the usual way
+                self._schedule_flush()
 
     @contextmanager
     def _changes_from(self, origin: object) -> Iterator[None]:
@@ -419,6 +442,48 @@ class Document:
         if periodic is None:
             raise ValueError(f"{callback!r} is not a periodic callback of this document")
         periodic.stop()
+
+    # ---- the live API: what a session, an application or a test harness asks of
+    # the document (the only way code outside aioserve/document/ reaches it)
+
+    def go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop, *,
+                slow_callback_s: float | None = None) -> None:
+        """From now on changes go to `listener` (the session), batched per loop turn,
+        and may only be made from `loop`'s thread; callbacks holding the loop longer
+        than `slow_callback_s` (the --slow-callback watchdog) are reported to it."""
+        self._go_live(listener, loop, slow_callback_s=slow_callback_s)
+
+    def flush(self, force: bool = False) -> None:
+        """Hand the pending changes to the listener now (`force`: even under a hold)."""
+        self._flush(force)
+
+    def changes_from(self, origin: object) -> AbstractContextManager[None]:
+        """`with doc.changes_from(connection):` marks the changes made inside as
+        that connection's, so they are not echoed back to it."""
+        return self._changes_from(origin)
+
+    async def destroy(self) -> None:
+        """Stop all scheduled work, run the `on_session_destroyed` hooks, let go of
+        every model (once)."""
+        await self._destroy()
+
+    def unsent_changes(self) -> bool:
+        """Whether changes wait to be handed to the listener."""
+        return bool(self._pending or self._flush_scheduled or self._holds)
+
+    @property
+    def held(self) -> bool:
+        """Whether `doc.hold()` is active."""
+        return self._holds > 0
+
+    def running_callbacks(self) -> int:
+        """Coroutine callbacks started and not finished."""
+        return sum(1 for t in self._tasks if not t.done())
+
+    def callbacks_due(self, until: float) -> int:
+        """Next-tick and timeout callbacks due by the loop time `until`."""
+        return sum(1 for handles in self._timers.values() for h in handles
+                   if not h.cancelled() and h.when() <= until)
 
 
 def _bare_context() -> contextvars.Context:

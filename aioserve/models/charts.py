@@ -148,6 +148,7 @@ class Chart(Widget):
             kwargs["series"] = [{"y": y, "kind": kind, "color": color, "label": label}]
         source = as_source({} if source is None else source, "Chart.source")
         self._cache: _Columns | None = None
+        self._previous: _Columns | None = None  # what a new y column can reuse of its x
         super().__init__(source=source, **kwargs)
 
     # ---- checks shared by Python and the browser
@@ -183,14 +184,15 @@ class Chart(Widget):
                              f"widths beyond the data ([{lo!r}, {hi!r}])")
 
     def _set_property(self, name: str, value: Any) -> None:
-        if name in ("x", "series", "source") and not self._building:
+        if self._building:  # the constructor checks everything once at the end
+            super()._set_property(name, value)
+            return
+        if name in ("x", "series", "source"):
             self._check_columns(value if name == "source" else self.source,
                                 value if name == "x" else self.x,
                                 value if name == "series" else self.series)
         old_source = self.source if name == "source" else None
         super()._set_property(name, value)
-        if self._building:
-            return
         if old_source is not None and old_source is not value:
             old_source._unwatch(self)
             self._watch(value)
@@ -222,12 +224,14 @@ class Chart(Widget):
 
     def _source_changed(self) -> None:
         """The source's rows (or which columns are read) changed."""
-        self._cache = None
+        self._previous, self._cache = self._cache or self._previous, None
         self._refresh_view()
 
     def _columns(self) -> _Columns:
         if self._cache is None:
-            self._cache = _Columns(self.source, self.x, [s["y"] for s in self.series])
+            self._cache = _Columns(self.source, self.x, [s["y"] for s in self.series],
+                                   previous=self._previous)
+            self._previous = None
         return self._cache
 
     def _refresh_view(self) -> None:
@@ -244,19 +248,34 @@ class _Columns:
     """A chart's columns as sent (datetimes as epoch ms), with what downsampling
     needs to know about them; made again whenever the source changes."""
 
-    def __init__(self, source: ColumnDataSource, x: str, ys: list[str]) -> None:
+    xs: list[Any]
+    x_clean: bool
+    sorted: bool
+    x_extent: tuple[float, float] | None
+
+    def __init__(self, source: ColumnDataSource, x: str, ys: list[str], *,
+                 previous: _Columns | None = None) -> None:
         data = source.data
         self.rows = source.length
         self.x_name, self.y_names = x, list(dict.fromkeys(ys))
-        self.xs, x_clean = _prepared(data.get(x, []))
+        raw_x = data.get(x, [])
         prepared = [_prepared(data.get(y, [])) for y in self.y_names]
         self.ys = [column for column, _ in prepared]
         self.clean = [clean for _, clean in prepared]
+        if (previous is not None and previous.x_name == x and previous.x_clean
+                and raw_x is not previous.xs and raw_x == previous.xs):
+            # The same x values in a new list (the app replaced y): what was worked
+            # out about them holds. Not the same list: that may have changed in place.
+            self.xs, self.x_clean = raw_x, True
+            self.sorted, self.x_extent = previous.sorted, previous.x_extent
+            return
+        self.xs, self.x_clean = _prepared(raw_x)
+        x_clean = self.x_clean
         self.sorted = x_clean and self.xs == sorted(self.xs)  # timsort: one run, linear
         finite = self.xs if x_clean else [
             v for v in self.xs if isinstance(v, (int, float)) and math.isfinite(v)]
         if not finite:
-            self.x_extent: tuple[float, float] | None = None
+            self.x_extent = None
         elif self.sorted:
             self.x_extent = (finite[0], finite[-1])
         else:

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
-from weakref import WeakSet
+from weakref import ReferenceType, ref
 
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
@@ -168,20 +168,21 @@ class ColumnDataSource(Model):
 
     def _data_changed(self) -> None:
         super()._set_property("revision", self.revision + 1)
-        for watcher in list(self._watchers or ()):
-            watcher._source_changed()
+        for watcher_ref in self._watchers:
+            watcher = watcher_ref()
+            if watcher is not None:
+                watcher._source_changed()
 
-    # Charts told of every change of the rows, to downsample them again.
-    _watchers: WeakSet[SourceWatcher] | None = None
+    # Charts told of every change of the rows, to downsample them again. Weak: a
+    # chart dropped by the app must not live on through its source.
+    _watchers: tuple[ReferenceType[SourceWatcher], ...] = ()
 
     def _watch(self, watcher: SourceWatcher) -> None:
-        if self._watchers is None:
-            self._watchers = WeakSet()
-        self._watchers.add(watcher)
+        live = tuple(r for r in self._watchers if r() is not None and r() is not watcher)
+        self._watchers = (*live, ref(watcher))
 
     def _unwatch(self, watcher: SourceWatcher) -> None:
-        if self._watchers is not None:
-            self._watchers.discard(watcher)
+        self._watchers = tuple(r for r in self._watchers if r() not in (None, watcher))
 
     def keeps_data(self) -> bool:
         """Whether the page goes without this source's data: it is longer than

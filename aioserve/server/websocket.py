@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -14,8 +15,14 @@ from aiohttp.typedefs import Handler
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
-from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
+from aioserve.security.origins import (
+    OriginPattern,
+    default_allowlist,
+    origin_allowed,
+    parse_origin_allowlist,
+)
 from aioserve.security.tokens import TokenError, TokenPayload
+from aioserve.server.collector import release_websocket
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
@@ -59,9 +66,12 @@ def handler_for(served: ServedApp) -> Handler:
         if session is None:
             code, reason = refusal
             await ws.close(code=code, message=reason.encode()[:120])
+            release_websocket(request)
             return ws
         remote = request.get(REAL_REMOTE) or request.remote or ""
-        connection = Connection(ws, remote=remote)
+        # Uncompressed frames may go straight to the socket (Connection.corked).
+        raw = None if config.websocket_compression_level is not None else request.transport
+        connection = Connection(ws, remote=remote, raw=raw)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
         metrics = request.app.get(METRICS)
@@ -80,6 +90,7 @@ def handler_for(served: ServedApp) -> Handler:
             if metrics is not None:
                 metrics.connection_closed(served.path, connection)
             log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)
+            release_websocket(request)
         return ws
 
     return ws_handler
@@ -89,7 +100,7 @@ def _check_origin(request: web.Request, state: ServerState) -> None:
     patterns = state.origins
     scheme = None  # given entries name other sites too, whose scheme may differ from ours
     if patterns is None:
-        patterns = parse_origin_allowlist(_default_origins(request))
+        patterns = _default_patterns(_default_origins(request))
         # The default is this server itself, so its scheme too: https under TLS or
         # when --use-xheaders says so (the request is then a clone with that scheme).
         scheme = request.scheme
@@ -103,6 +114,12 @@ def _check_origin(request: web.Request, state: ServerState) -> None:
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)
         raise web.HTTPForbidden(text=f"origin {origin!r} is not allowed")
+
+
+@functools.lru_cache(maxsize=16)  # one entry per port the server listens on
+def _default_patterns(entries: tuple[str, ...]) -> tuple[OriginPattern, ...]:
+    """Parsed once, not on every websocket (it cost about 20 µs of each)."""
+    return parse_origin_allowlist(entries)
 
 
 def _default_origins(request: web.Request) -> tuple[str, ...]:
@@ -188,19 +205,22 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            reply = session.receive(connection, message)
-        except ProtocolError as exc:
-            connection.send(error_message(msg_id, exc.code, exc.message))
-        except Exception as exc:  # a model's own check broke: refuse the message, keep going
-            error_id = new_error_id()
-            log.exception("Error handling a message of session %s (error id %s)", session.id,
-                          error_id)
-            public = session.incidents.public_message(
-                exc, error_id, "The server failed to handle this message.")
-            connection.send(error_message(msg_id, "internal_error", public))
-        else:
-            session.flush()  # its patch goes before its ok
-            connection.send(reply_message(msg_id, reply))
+            # The patch and its ok (or the error) in one write, with no loop turn between.
+            with connection.corked(), session.document._flushed_by_caller():
+                try:
+                    reply = session.receive(connection, message)
+                except ProtocolError as exc:
+                    connection.send(error_message(msg_id, exc.code, exc.message))
+                except Exception as exc:  # a model's own check broke: refuse it, keep going
+                    error_id = new_error_id()
+                    log.exception("Error handling a message of session %s (error id %s)",
+                                  session.id, error_id)
+                    public = session.incidents.public_message(
+                        exc, error_id, "The server failed to handle this message.")
+                    connection.send(error_message(msg_id, "internal_error", public))
+                else:
+                    session.flush()  # its patch goes before its ok
+                    connection.send(reply_message(msg_id, reply))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)

@@ -51,8 +51,8 @@ class ServerSession:
         self._on_destroy = on_destroy
         # Errors and slow callbacks are logged (and made private) app-wide.
         self.incidents = incidents if incidents is not None else AppIncidents(context.app_path)
-        document._go_live(self, asyncio.get_running_loop(),
-                          slow_callback_s=self.incidents.slow_callback_s)
+        document.go_live(self, asyncio.get_running_loop(),
+                         slow_callback_s=self.incidents.slow_callback_s)
 
     @property
     def title(self) -> str:
@@ -75,7 +75,7 @@ class ServerSession:
     # ---- outgoing
 
     def doc_message(self) -> str:
-        self.document._flush(force=True)  # the snapshot must include every numbered change
+        self.document.flush(force=True)  # the snapshot must include every numbered change
         return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
@@ -136,7 +136,7 @@ class ServerSession:
     def flush(self) -> None:
         """Send the document's pending changes now, not a loop turn later (a hold
         still batches): the user who sent a message is waiting for its effect."""
-        self.document._flush()
+        self.document.flush()
 
     def receive(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
         """Apply one `set` or `event` from a client, or answer a `rows` request (the
@@ -163,8 +163,8 @@ class ServerSession:
                     validate(attr, value)
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
-            with self.document._changes_from(connection):
-                setattr(model, attr, value)
+            with self.document.changes_from(connection):
+                model._set_property(attr, value)  # checked above: not a second time
         elif kind == "event":
             name = _field(message, "event", str)
             data = message.get("data", {})
@@ -194,7 +194,7 @@ class ServerSession:
             return
         self.destroyed = True
         self.context.destroyed = True
-        await self.document._destroy()
+        await self.document.destroy()
         self.incidents.session_ended(self.id)
         try:
             if self._on_destroy is not None:

@@ -172,3 +172,14 @@ def test_gaps_datetimes_and_unsorted_x_still_give_a_bounded_view() -> None:
     unsorted = Chart({"x": shuffled, "y": [float(v) for v in range(n)]}, y="y")
     assert unsorted.view["x_extent"] == [0, n - 1]
     assert len(unsorted.view["data"]["x"]) <= 2 * 1200 + 2
+
+
+def test_a_new_y_column_reuses_what_is_known_of_x_but_a_changed_x_is_read_again() -> None:
+    source, chart = _big_line(20_000)
+    xs = list(source.data["x"])
+    source.data = {"x": xs, "y": [1.0] * 20_000}  # the same x values, a new list
+    assert chart.view["x_extent"] == [0.0, 199.99]
+    source.patch({"x": [(0, 500.0)]})  # changed in place: no longer in order
+    assert chart.view["x_extent"] == [0.01, 500.0]
+    source.data = {"x": [v * 2 for v in xs], "y": [1.0] * 20_000}
+    assert chart.view["x_extent"] == [0.0, 399.98]

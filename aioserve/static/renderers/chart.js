@@ -30,6 +30,7 @@ export class ChartView extends ModelView {
     this.order = null;
     this.hoverAt = -1;
     this.pointerX = null;
+    this.reportedWidth = 0;
     this.titleEl = h("figcaption", {class: "aio-chart-title"});
     this.legendEl = h("ul", {class: "aio-chart-legend"});
     this.svg = svg("svg", {class: "aio-chart-svg", role: "img", tabindex: "0"});
@@ -257,8 +258,13 @@ export class ChartView extends ModelView {
   /** A downsampled chart tells the server its plot width, so it sends enough points. */
   reportWidth(layout) {
     if (!this.props.view || !this.ctx.live()) return;
+    // Only when this page's own width changed: two tabs of one session at different
+    // widths would otherwise correct each other for ever. The last to resize wins.
     const width = Math.round(layout.plot.width);
-    if (width > 0 && width !== this.props.inner_width) this.ctx.set(this.id, "inner_width", width);
+    if (width > 0 && width !== this.reportedWidth) {
+      this.reportedWidth = width;
+      if (width !== this.props.inner_width) this.ctx.set(this.id, "inner_width", width);
+    }
   }
 
   drawLegend(layout) {
