@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
     from aioserve.sessions.context import SessionContext
+    from aioserve.sessions.incidents import AppIncidents
 
 log = logging.getLogger("aioserve.server")
 
@@ -101,7 +102,9 @@ class BokehEngine(Engine):
 
     # ---- sessions
 
-    async def create_session(self, context: SessionContext) -> BokehSession:
+    async def create_session(self, context: SessionContext, *,
+                             incidents: AppIncidents | None = None) -> BokehSession:
+        # Bokeh logs its callbacks' errors itself; `incidents` is not used yet.
         try:
             bokeh_session, session_context = await build_session(
                 self.application, context, self.server_context)

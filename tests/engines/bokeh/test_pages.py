@@ -123,8 +123,11 @@ async def test_a_failing_bokeh_app_shows_its_error_and_the_server_goes_on(
     client = await aiohttp_client(create_app([broken, write_app(tmp_path)]))
     response = await client.get("/broken")
     assert response.status == 500
-    assert "ZeroDivisionError" in await response.text()
+    html = await response.text()
+    assert "ZeroDivisionError" not in html and "Error id <code>" in html  # private
     assert (await client.get("/app")).status == 200
+    client = await aiohttp_client(create_app([broken], show_errors=True))
+    assert "ZeroDivisionError" in await (await client.get("/broken")).text()
 
 
 async def test_autoload_without_an_app_path_connects_to_this_app(
