@@ -17,7 +17,7 @@ from aiohttp import web
 from bokeh.core.templates import AUTOLOAD_JS
 from bokeh.core.types import ID
 from bokeh.document import Document as BokehDocument
-from bokeh.embed.bundle import Script, bundle_for_objs_and_resources
+from bokeh.embed.bundle import Script, bundle_for_objs_and_resources, extension_dirs
 from bokeh.embed.elements import html_page_for_render_items, script_for_render_items
 from bokeh.embed.util import RenderItem
 from bokeh.resources import Resources
@@ -66,8 +66,30 @@ async def cache_versioned(request: web.Request, response: web.StreamResponse) ->
 
 
 def add_static_routes(app: web.Application) -> None:
+    app.router.add_get("/static/extensions/{name}/{path:.+}", extension_file,
+                       name="bokeh-extensions")
     app.router.add_static("/static", bokehjs_folder(), name=STATIC_ROUTE)
     app.on_response_prepare.append(cache_versioned)
+
+
+async def extension_file(request: web.Request) -> web.StreamResponse:
+    """The compiled JavaScript of a Bokeh extension package, where Bokeh's page
+    bundle points (`/static/extensions/<name>/...`, as `bokeh serve` serves it)."""
+    path = _extension_path(request.match_info["name"], request.match_info["path"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def _extension_path(name: str, relative: str) -> Path | None:
+    folder = extension_dirs.get(name)
+    if folder is None:
+        return None
+    root = Path(folder).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():  # never outside its folder
+        return None
+    return path
 
 
 def page_html(request: web.Request, *, token: str, document: BokehDocument | None) -> str:
