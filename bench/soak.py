@@ -43,7 +43,7 @@ HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 _RUNNING = re.compile(r"app running at: https?://[^:/]+:(\d+)(/\S*)")
 _GC_PASS = re.compile(r"Full garbage collection after (\d+) sessions ended: (\d+) objects freed"
-                      r" in ([\d.]+) ms, (\d+) sessions live")
+                      r" in ([\d.]+) ms \(([\d.]+) ms CPU\), (\d+) sessions live")
 
 
 @dataclass
@@ -70,8 +70,9 @@ class SoakServer:
     port: int = 0
     route: str = ""
     lines: deque[str] = field(default_factory=lambda: deque(maxlen=200))
-    # (sessions ended, objects freed, ms, sessions live) of each full pass, at --log-level debug
-    gc_passes: list[tuple[int, int, float, int]] = field(default_factory=list)
+    # (sessions ended, objects freed, ms, CPU ms, sessions live) of each full pass, at
+    # --log-level debug
+    gc_passes: list[tuple[int, int, float, float, int]] = field(default_factory=list)
 
     def start(self, timeout: float = 30) -> SoakServer:
         cmd = [sys.executable, "-m", "aioserve", "serve", str(self.app), "--port", "0",
@@ -79,7 +80,7 @@ class SoakServer:
                "--check-unused-sessions", "500", *self.extra]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env, cwd=ROOT)
+                                     text=True, env=env, cwd=self.app.resolve().parent)
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
@@ -105,8 +106,9 @@ class SoakServer:
             self.lines.append(line)
             found = _GC_PASS.search(line)
             if found:
-                ended, freed, ms, live = found.groups()
-                self.gc_passes.append((int(ended), int(freed), float(ms), int(live)))
+                ended, freed, ms, cpu_ms, live = found.groups()
+                self.gc_passes.append((int(ended), int(freed), float(ms), float(cpu_ms),
+                                       int(live)))
 
     def rss_mb(self) -> float:
         assert self.proc is not None
@@ -198,7 +200,7 @@ class Churn:
 
 
 async def soak(args: argparse.Namespace) -> dict[str, object]:
-    server = SoakServer(Path(args.app), args.server_args).start()
+    server = SoakServer(Path(args.app).resolve(), args.server_args).start()
     try:
         churn = Churn(server, args.mode, args.concurrency)
         t0 = time.monotonic()
@@ -224,12 +226,35 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
             "warmup": args.warmup, "concurrency": args.concurrency,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"Python {platform.python_version()}",
+            "git": _git_head(), "pythonpath": os.environ.get("PYTHONPATH", ""),
             "errors": churn.errors, "first_error": churn.first_error,
+            "gc_passes": len(server.gc_passes),
+            "gc_pass_ms": _spread([p[2] for p in server.gc_passes]),
+            "gc_pass_cpu_ms": _spread([p[3] for p in server.gc_passes]),
+            "gc_pass_live_max": max((p[4] for p in server.gc_passes), default=None),
             "points": [p.row() for p in points],
             "growth_mb_per_10k": round((last.rss_mb - base.rss_mb) / max(1, done) * 10_000, 1),
         }
     finally:
         server.stop()
+
+
+def _spread(values: list[float]) -> dict[str, float] | None:
+    """Median, 99th percentile and largest of a list (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return {"p50": ordered[len(ordered) // 2],
+            "p99": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))],
+            "max": ordered[-1]}
+
+
+def _git_head() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return ""
 
 
 def main(argv: list[str] | None = None) -> int:
