@@ -9,7 +9,6 @@ from typing import Any
 
 import jinja2
 
-from aioserve.application.application import Application
 from aioserve.engines.base import Engine, EngineSession
 from aioserve.sessions.context import RequestData, SessionContext
 from aioserve.sessions.incidents import GENERIC_BUILD_ERROR, AppIncidents, new_error_id
@@ -78,14 +77,6 @@ class ServedApp:
     @property
     def name(self) -> str:
         return self.path.strip("/")
-
-    @property
-    def application(self) -> Application:
-        """The aioserve engine's Application (an AttributeError under another engine)."""
-        application = getattr(self.engine, "application", None)
-        if not isinstance(application, Application):
-            raise AttributeError(f"{self.path} is served by the {self.engine.name} engine")
-        return application
 
     async def create_session(self, session_id: str, request: RequestData, *,
                              user: Any = "default_user", logout_url: str | None = None,

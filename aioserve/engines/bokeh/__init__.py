@@ -127,8 +127,9 @@ class BokehEngine(Engine):
 
     def autoload_script(self, request: web.Request, served: ServedApp, *, element_id: str,
                         base_url: str, token: str, error: str | None) -> str:
-        return pages.autoload_js(request, element_id=element_id, base_url=base_url,
-                                 token=token, error=error)
+        app_path = str(request.app.router[f"page.{served.key}"].url_for())
+        return pages.autoload_js(request, app_path=app_path, element_id=element_id,
+                                 base_url=base_url, token=token, error=error)
 
     async def converse(self, ws: web.WebSocketResponse, connection: Connection,
                        session: EngineSession, *, max_message_bytes: int,
