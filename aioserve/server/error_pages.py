@@ -55,8 +55,10 @@ def error_pages_middleware(look: web.Application | None = None) -> Middleware:
             if exc.status < 400 or not wants_html(request):
                 raise
             headers = {k: v for k, v in exc.headers.items() if k not in _NOT_COPIED}
-            return error_page(request, look or request.app, exc.status,
-                              reason=_custom_text(exc), headers=headers)
+            # A 503 says all there is to say (the server drains); others add their reason.
+            reason = _custom_text(exc) if exc.status != 503 else None
+            return error_page(request, look or request.app, exc.status, reason=reason,
+                              headers=headers)
         except Exception as exc:
             if request.writer is not None and request.writer.output_size > 0:
                 raise  # the response (or a websocket) has started: nothing to replace
