@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
+from aioserve.document.binary import encode
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
@@ -205,7 +206,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                                    "this message"))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(dumps({**(reply or {"type": "ok"}), "reply_to": msg_id}))
+            connection.send(encode({**(reply or {"type": "ok"}), "reply_to": msg_id}))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from aioserve.document.binary import Outgoing, encode
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
@@ -55,7 +56,7 @@ class ServerSession:
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
-        self._replay: deque[tuple[int, str]] = deque()
+        self._replay: deque[tuple[int, Outgoing]] = deque()
         self._replay_bytes = 0
         self.created_at = time.monotonic()
         self.last_detached_at = self.created_at
@@ -84,9 +85,9 @@ class ServerSession:
 
     # ---- outgoing
 
-    def doc_message(self) -> str:
+    def doc_message(self) -> Outgoing:
         self.document._flush(force=True)  # the snapshot must include every numbered change
-        return dumps({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
+        return encode({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
         ack = {"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
@@ -95,7 +96,7 @@ class ServerSession:
             ack["max_message_bytes"] = max_message_bytes
         return dumps(ack)
 
-    def replay_since(self, since: int) -> list[str] | None:
+    def replay_since(self, since: int) -> list[Outgoing] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""
         if since == self.seq:
             return []
@@ -109,7 +110,7 @@ class ServerSession:
         seq = self.seq
         # Each event is encoded once, since the sender of a change gets the same
         # message less its own events: encoding is most of what a patch costs.
-        encoded = [dumps(event) for event, _ in events]
+        encoded = [encode(event) for event, _ in events]
         text = _patch_text(seq, encoded)
         self._remember(seq, text)
         origins = {origin for _, origin in events if origin is not None}
@@ -124,12 +125,12 @@ class ServerSession:
             else:
                 connection.send(text)
 
-    def _remember(self, seq: int, text: str) -> None:
-        self._replay.append((seq, text))
-        self._replay_bytes += len(text)
+    def _remember(self, seq: int, message: Outgoing) -> None:
+        self._replay.append((seq, message))
+        self._replay_bytes += message.size
         while self._replay and (len(self._replay) > REPLAY_MESSAGES
                                 or self._replay_bytes > REPLAY_BYTES):
-            self._replay_bytes -= len(self._replay.popleft()[1])
+            self._replay_bytes -= self._replay.popleft()[1].size
 
     def broadcast(self, message: dict[str, Any]) -> None:
         text = dumps(message)
@@ -225,10 +226,12 @@ def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
     return {"type": "rows", "model": message["model"], **window}
 
 
-def _patch_text(seq: int, encoded_events: list[str]) -> str:
-    """What `dumps({"type": "patch", "seq": seq, "events": [...]})` gives, from
-    events already encoded."""
-    return f'{{"type":"patch","seq":{seq},"events":[{",".join(encoded_events)}]}}'
+def _patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
+    """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
+    events already encoded (each with the frames of its binary columns)."""
+    text = ",".join(e.text for e in encoded_events)
+    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}',
+                    tuple(b for e in encoded_events for b in e.buffers))
 
 
 def _field(message: dict[str, Any], name: str, kind: type) -> Any:
