@@ -16,7 +16,7 @@ EXAMPLE_APPS := $(sort $(wildcard examples/*.py examples/*.ipynb) \
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install browser nginx serve test certs bench bench-quick lint clean distclean
+.PHONY: install browser nginx serve test certs bench bench-quick bench-bokeh lint clean distclean
 
 install: $(STAMP)
 
@@ -68,6 +68,10 @@ bench: install nginx $(BOKEH_VENV)/.installed
 
 bench-quick: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# Just the bokeh engine against `bokeh serve` (bench/measure_bokeh.py); `make bench` runs it too.
+bench-bokeh: install nginx $(BOKEH_VENV)/.installed
+	$(BIN)/python -m bench --only bokeh $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check aioserve tests scripts

@@ -1,6 +1,7 @@
 """`python -m bench`: aioserve against bokeh serve and bare aiohttp, side by side.
 
     python -m bench [--quick] [--only pages,sessions,...] [--note TEXT] [--no-append]
+    python -m bench --only bokeh      # just the bokeh engine against bokeh serve
 
 Servers run pinned to core 0, this load generator to core 1, all on
 127.0.0.1. Writes bench/results/<time>.json and appends a table to
@@ -27,14 +28,24 @@ from typing import Any
 
 import aiohttp
 
-from bench import measure_events, measure_http, measure_idle, measure_sessions, report
+from bench import (
+    measure_bokeh,
+    measure_events,
+    measure_http,
+    measure_idle,
+    measure_sessions,
+    report,
+)
 from bench.protocols import DIALECTS, Dialect
 from bench.servers import BOKEH_PYTHON, HOST, Server, ServerOptions, machine_busy_s, own_busy_s
 from bench.sizes import FULL, QUICK, Sizes
 
 MEASURES = ("pages", "sessions", "memory", "round_trip", "reaper", "idle", "idle_dashboard",
-            "procs")
-KINDS = ("aioserve", "bokeh", "floor")
+            "procs", *measure_bokeh.MEASURES)
+# `--only bokeh` names the whole bokeh-engine group.
+GROUPS = {"bokeh": measure_bokeh.MEASURES}
+CORE_KINDS = ("aioserve", "bokeh", "floor")
+KINDS = (*CORE_KINDS, "aioserve-bokeh", "bokeh-stock")
 
 
 def dialect(kind: str, server: Server) -> Dialect:
@@ -66,7 +77,7 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
               results: dict[str, Any]) -> None:
     measures: dict[str, Any] = results["measures"]
 
-    async def each(name: str, body: Any, kinds_here: tuple[str, ...] = kinds,
+    async def each(name: str, body: Any, kinds_here: tuple[str, ...] = CORE_KINDS,
                    opts: ServerOptions | None = None) -> None:
         if name not in only:
             return
@@ -97,6 +108,7 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
         observe_s=sizes.idle_observe_s, app="dashboard"), ("aioserve",), idle_opts)
     if "procs" in only and "aioserve" in kinds:
         await procs(sizes, scratch, measures)
+    await measure_bokeh.run(measure_one, kinds, only, sizes, scratch, measures)
 
 
 FALLBACK_RATE = {"aioserve": 300.0, "bokeh": 10.0}  # sessions/s when (2) did not run
@@ -153,7 +165,7 @@ def machine() -> dict[str, Any]:
 
 
 def preflight(kinds: tuple[str, ...], nice: int) -> None:
-    if "bokeh" in kinds and not BOKEH_PYTHON.exists():
+    if {"bokeh", "bokeh-stock"} & set(kinds) and not BOKEH_PYTHON.exists():
         sys.exit("bench/.venv-bokeh is missing: run `make bench` (it installs bokeh there)")
     for tool in ("taskset", "wrk"):
         if shutil.which(tool) is None:
@@ -176,7 +188,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke test")
     parser.add_argument("--only", default=",".join(MEASURES),
-                        help=f"comma list of {', '.join(MEASURES)}")
+                        help=f"comma list of {', '.join(MEASURES)}; `bokeh` names the last "
+                             f"{len(measure_bokeh.MEASURES)}")
     parser.add_argument("--servers", default=",".join(KINDS), help="comma list of " +
                         ", ".join(KINDS))
     parser.add_argument("--note", default="", help="a line for RESULTS.md")
@@ -188,7 +201,10 @@ def main() -> None:
                         help="experiment: run the aioserve server with gc.set_threshold(A, B, C)")
     args = parser.parse_args()
     kinds = tuple(k for k in args.servers.split(",") if k)
-    only = set(args.only.split(","))
+    only = {m for name in args.only.split(",") for m in GROUPS.get(name, (name,))}
+    unknown = only - set(MEASURES)
+    if unknown:
+        parser.error(f"unknown measure(s): {', '.join(sorted(unknown))}")
     preflight(kinds, args.nice)
     if args.server_gc_threshold:
         os.environ["BENCH_GC_THRESHOLD"] = args.server_gc_threshold

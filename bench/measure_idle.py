@@ -88,7 +88,9 @@ async def reaper_stall(server: Server, dialect: Dialect, n: int, *, concurrency:
         await asyncio.sleep(0.2)
     await probe.stop()
     quiet = [lat for _, lat, _ in probe.window(started, created)]
-    after = probe.window(created, time.monotonic())
+    # A probe that was already waiting when creation ended counts too (bokeh serve may
+    # freeze before the last page's answer reaches us).
+    after = [s for s in probe.samples if s[0] + s[1] >= created]
     counts = [c for _, _, c in after if c is not None]
     first_drop = next((t for t, _, c in after if c is not None and c < n), None)
     gone = next((t for t, _, c in after if c == 0), None)
@@ -105,7 +107,8 @@ async def reaper_stall(server: Server, dialect: Dialect, n: int, *, concurrency:
     return {"sessions": n, "creation_s": round(created - started, 2),
             "sweep_period_s": period_s,
             "created_before_first_sweep": created - started < period_s,
-            "max_stall_ms": round(max(lat for _, lat, _ in sweep) * 1000, 2),
+            "max_stall_ms": round(max((lat for _, lat, _ in sweep), default=float("nan"))
+                                  * 1000, 2),
             "max_stall_outside_sweep_ms": round(max((lat for _, lat, _ in other),
                                                     default=0) * 1000, 2),
             "probe_p50_ms": round(percentile([lat for _, lat, _ in after], 50) * 1000, 3),

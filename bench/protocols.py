@@ -190,4 +190,5 @@ def session_id_of(token: str) -> str:
     return str(json.loads(base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)))["session_id"])
 
 
-DIALECTS: dict[str, type[Dialect]] = {"aioserve": Aioserve, "bokeh": Bokeh, "floor": Floor}
+DIALECTS: dict[str, type[Dialect]] = {"aioserve": Aioserve, "bokeh": Bokeh, "floor": Floor,
+                                      "aioserve-bokeh": Bokeh, "bokeh-stock": Bokeh}

@@ -54,10 +54,17 @@ def _load(values: Any) -> str:
     return " / ".join(f"{v:.1f}" for v in values) if values else "?"
 
 
+def _busy(node: Any) -> list[float]:
+    """Every `others_cores_busy` figure under `node` (the bokeh group nests deeper)."""
+    if not isinstance(node, dict):
+        return []
+    found = [node["others_cores_busy"]] if isinstance(node.get("others_cores_busy"),
+                                                      float) else []
+    return found + [v for child in node.values() for v in _busy(child)]
+
+
 def _others(results: dict[str, Any]) -> str:
-    seen = [out["others_cores_busy"] for measure in results.get("measures", {}).values()
-            for out in measure.values()
-            if isinstance(out, dict) and isinstance(out.get("others_cores_busy"), float)]
+    seen = _busy(results.get("measures", {}))
     return f"mean {sum(seen) / len(seen):.2f}, max {max(seen):.2f}" if seen else "?"
 
 
@@ -135,6 +142,59 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
     return out
 
 
+def bokeh_rows(results: dict[str, Any]) -> list[list[str]]:
+    """bench/measure_bokeh.py: the bokeh engine against bokeh serve (and stock bokeh serve)."""
+    out: list[list[str]] = []
+
+    def row(label: str, path: tuple[str, ...], key: str, target: str = "", check: Any = None,
+            digits: int = 1, stock: bool = False, bokeh: bool = True) -> None:
+        def get(kind: str) -> Any:
+            return _get(results, "bokeh_engine", path[0], kind, *path[1:], key)
+
+        a, b = get("aioserve-bokeh"), (get("bokeh") if bokeh else None)
+        c = get("bokeh-stock") if stock else None
+        rb, rc = _ratio(a, b), _ratio(a, c)
+        ok = check(a, rb, rc) if check is not None and a is not None else None
+        out.append([label, _num(a, digits), _num(b, digits), _num(c, digits), _fmt_ratio(rb),
+                    _fmt_ratio(rc), target, _met(ok)])
+
+    for size in ("small", "big"):
+        n = _get(results, "bokeh_engine", "bokeh_reaper", "aioserve-bokeh", size, "sessions")
+        if n is None:
+            continue
+        big = size == "big"
+        row(f"(B1) longest request wait, reaper ending {n:,} sessions, ms", ("bokeh_reaper", size),
+            "max_stall_ms", "≤ 50 ms" if big else "", (lambda a, rb, rc: a <= 50) if big else None)
+        # bokeh serve has no session count to tell its sweep apart: all of it is the sweep
+        row(f"(B1) longest other wait with {n:,} idle sessions, ms", ("bokeh_reaper", size),
+            "max_stall_outside_sweep_ms", bokeh=False)
+        row(f"(B1) sweep took, {n:,} sessions, s", ("bokeh_reaper", size), "sweep_took_s",
+            digits=2, bokeh=False)
+    row("(B2) slider round trip p50, ms", ("bokeh_round_trip",), "p50_ms",
+        "≤ 1× bokeh; ≈ 1/40 stock", lambda a, rb, rc: rb is not None and rb <= 1.0, 3, True)
+    row("(B2) slider round trip p99, ms", ("bokeh_round_trip",), "p99_ms", digits=3, stock=True)
+    row("(B2) server CPU per round trip, ms", ("bokeh_round_trip",), "server_cpu_per_op_ms",
+        digits=3, stock=True)
+    for key, label in (("rss_before_mb", "RSS before, MB"),
+                       ("rss_with_sessions_1_mb", "RSS with the sessions (round 1), MB"),
+                       ("rss_after_1_mb", "RSS after they were reaped (round 1), MB"),
+                       ("rss_with_sessions_2_mb", "RSS with the sessions (round 2), MB"),
+                       ("rss_after_2_mb", "RSS after they were reaped (round 2), MB"),
+                       ("rss_with_sessions_3_mb", "RSS with the sessions (round 3), MB"),
+                       ("rss_after_3_mb", "RSS after they were reaped (round 3), MB")):
+        n = _get(results, "bokeh_engine", "bokeh_memory", "aioserve-bokeh", "sessions")
+        row(f"(B3) {n} sessions: {label}", ("bokeh_memory",), key, digits=1)
+    row("(B3) share of the sessions' RSS returned (round 1)", ("bokeh_memory",),
+        "returned_share", "", digits=2)
+    row("(B3) RSS growth from round 2 to round 3, MB", ("bokeh_memory",), "growth_per_round_mb",
+        "≤ 5 MB", lambda a, rb, rc: a <= 5, digits=1)
+    row("(B4) dashboard sessions/s, 8 conc.", ("bokeh_sessions",), "per_s")
+    row("(B4) session p50, ms", ("bokeh_sessions",), "p50_ms", digits=2)
+    row("(B4) server CPU per session, ms", ("bokeh_sessions",), "server_cpu_per_session_ms",
+        "", digits=3)
+    return [r for r in out if r[1] != "–" or r[2] != "–"]
+
+
 def markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     head = [f"### Run {results['started']} ({results['mode']})", "",
@@ -155,7 +215,19 @@ def markdown(results: dict[str, Any]) -> str:
         head.append(f"- note: {results['note']}")
     table = ["| measure | aioserve | bokeh | floor (aiohttp) | aioserve ÷ bokeh | "
              "aioserve ÷ floor | target | |", "|---|--:|--:|--:|--:|--:|---|---|"]
-    table += ["| " + " | ".join(r) + " |" for r in rows(results)]
+    core = rows(results)
+    if not any(r[1] != "–" or r[2] != "–" for r in core):
+        table = []  # a run of the bokeh group alone (`--only bokeh`)
+    else:
+        table += ["| " + " | ".join(r) + " |" for r in core]
+    bokeh = bokeh_rows(results)
+    if bokeh:
+        table += ["", "The same Bokeh apps (bench/apps/bokeh/) on aioserve's bokeh engine and on "
+                  "`bokeh serve` (bench/measure_bokeh.py):", "",
+                  "| measure | aioserve, bokeh engine | bokeh serve (TCP_NODELAY) | "
+                  "bokeh serve, stock | aioserve ÷ bokeh | aioserve ÷ stock | target | |",
+                  "|---|--:|--:|--:|--:|--:|---|---|"]
+        table += ["| " + " | ".join(r) + " |" for r in bokeh]
     notes = []
     for n_key in ("small", "big"):
         for kind in ("aioserve", "bokeh"):

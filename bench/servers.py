@@ -1,4 +1,5 @@
-"""Start, watch and stop the servers under test: aioserve, bokeh serve, the floor.
+"""Start, watch and stop the servers under test: aioserve, bokeh serve, the floor,
+and (bench/measure_bokeh.py) aioserve's bokeh engine and stock `bokeh serve`.
 
 Each runs in its own process pinned with `taskset` (core 0 unless told), on
 127.0.0.1 and a free port, its log in the run's scratch folder.
@@ -52,9 +53,14 @@ def command(kind: str, port: int, opts: ServerOptions) -> list[str]:
     if kind == "aioserve":
         apps = [str(APPS / "aioserve" / f"{a}.py") for a in ("hello", "dashboard")]
         return [sys.executable, "-m", "aioserve", "serve", *apps, *common]
+    bokeh_apps = [str(APPS / "bokeh" / f"{a}.py") for a in ("hello", "dashboard")]
+    if kind == "aioserve-bokeh":  # the same Bokeh apps as bokeh serve gets
+        return [sys.executable, "-m", "aioserve", "serve", *bokeh_apps, "--engine", "bokeh",
+                *common]
     if kind == "bokeh":
-        apps = [str(APPS / "bokeh" / f"{a}.py") for a in ("hello", "dashboard")]
-        return [str(BOKEH_PYTHON), str(BENCH / "bokeh_serve.py"), *apps, *common]
+        return [str(BOKEH_PYTHON), str(BENCH / "bokeh_serve.py"), *bokeh_apps, *common]
+    if kind == "bokeh-stock":  # no TCP_NODELAY: what `bokeh serve` users get
+        return [str(BOKEH_PYTHON), "-m", "bokeh", "serve", *bokeh_apps, *common]
     raise ValueError(kind)
 
 
@@ -69,12 +75,13 @@ class Server:
 
     async def start(self, timeout: float = 60) -> Server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.opts.env}
-        if self.kind == "aioserve" and os.environ.get("BENCH_GC_THRESHOLD"):
+        aioserve = self.kind.startswith("aioserve")
+        if aioserve and os.environ.get("BENCH_GC_THRESHOLD"):
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH / "gc_site"),
                                                                env.get("PYTHONPATH")]))
         # `python -m aioserve` imports the package from its working folder, so
         # BENCH_AIOSERVE_SOURCE=DIR (holding an aioserve/ copy) benchmarks that copy.
-        cwd = (os.environ.get("BENCH_AIOSERVE_SOURCE") if self.kind == "aioserve" else None)
+        cwd = os.environ.get("BENCH_AIOSERVE_SOURCE") if aioserve else None
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 ["taskset", "-c", self.opts.cpus, *command(self.kind, self.port, self.opts)],

@@ -40,7 +40,8 @@ def test_make_serve_serves_the_apps_and_not_the_helpers() -> None:
     command = done.stdout.strip().splitlines()[-1].split()
     assert command[:2] == [".venv/bin/aioserve", "serve"]
     served = set(command[2:])
-    assert {"examples/dashboard/", "examples/notebook.ipynb", "examples/sliders.py"} <= served
+    assert {"examples/dashboard/", "examples/notebook.ipynb", "examples/sliders.py",
+            "examples/bokeh/", "examples/bokeh_sliders.py"} <= served  # Bokeh apps too
     assert "examples/embed/" not in served  # a helper folder, not an app
     for path in served:
         assert path.endswith((".py", ".ipynb")) or any(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from aioserve.application.application import Application
 from aioserve.application.handlers import call_hook, drop_modules
 from aioserve.engines.base import Engine, EngineSession, Timing
-from aioserve.sessions.session import ServerSession, dumps
+from aioserve.sessions.protocol import SUBPROTOCOL, reload_message
+from aioserve.sessions.session import ServerSession
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -22,7 +23,7 @@ class AioserveEngine(Engine):
     """Serves an aioserve `Application` (script, notebook, directory or function)."""
 
     name = "aioserve"
-    subprotocol = "aioserve"
+    subprotocol = SUBPROTOCOL
 
     def __init__(self, application: Application) -> None:
         self.application = application
@@ -94,7 +95,7 @@ class AioserveEngine(Engine):
         await converse(ws, connection, session, timing)
 
     def reload_message(self) -> str | None:
-        return dumps({"type": "reload"})
+        return reload_message()
 
     def watched_files(self) -> list[Path]:
         return self.application.watched_files()

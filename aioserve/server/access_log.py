@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from aioserve.server.bad_requests import UNPARSED_METHOD, unparsed_cause
 from aioserve.server.keys import REAL_REMOTE
 
 
@@ -22,6 +23,10 @@ class AccessLogger(AbstractAccessLogger):
         if not self.logger.isEnabledFor(logging.INFO):
             return
         remote = request.get(REAL_REMOTE) or request.remote
+        if request.method == UNPARSED_METHOD:  # not HTTP: `400 Bad Request: <why> (<remote>)`
+            self.logger.info("%d %s: %s (%s)", response.status, response.reason,
+                             unparsed_cause(response), remote)
+            return
         self.logger.info("%d %s %s (%s) %.2fms", response.status, request.method,
                          request.path_qs, remote, time * 1000)
 

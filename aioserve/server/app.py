@@ -31,6 +31,7 @@ from aioserve.server.auth import (
     add_auth_routes,
     load_auth_module,
 )
+from aioserve.server.bad_requests import http09_refusal
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.metrics import METRICS, ServerMetrics, metrics_context, metrics_page
@@ -73,7 +74,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     _add_operations(app, state)
     if not config.prefix:
         return app
-    outer = web.Application()
+    outer = web.Application(middlewares=[http09_refusal()])  # its own routes and 404s too
     outer.add_subapp(config.prefix, app)
     outer.router.add_get(config.prefix, pages.add_slash)
     if config.ico_path != "none":

@@ -25,10 +25,11 @@ from aiohttp import web
 from aioserve.errors import AppLoadError
 from aioserve.server.keys import ServerState
 from aioserve.server.served_app import ServedApp
+from aioserve.sessions.protocol import CLOSE_NORMAL
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_RELOADED = 1000
+CLOSE_RELOADED = CLOSE_NORMAL
 WAIT_TIMEOUT_S = 25.0  # a long-poll answers before proxies give up on it
 STOP_TIMEOUT_S = 5.0
 _NOISE = watchfiles.DefaultFilter()  # __pycache__, .git, editor swap files, ...

@@ -17,10 +17,10 @@ import psutil
 from aiohttp import web
 
 from aioserve.server.keys import STATE, ServerState
+from aioserve.sessions.protocol import CLOSE_GOING_AWAY
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_GOING_AWAY = 1001
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -11,14 +11,16 @@ from aiohttp_session import session_middleware
 
 from aioserve.config import Config
 from aioserve.server.auth import AuthProvider, auth_middleware, cookie_storage
+from aioserve.server.bad_requests import http09_refusal
 from aioserve.server.keys import REAL_REMOTE
 from aioserve.server.xsrf_middleware import xsrf_middleware
 
 
 def server_middlewares(config: Config, auth: AuthProvider | None = None) -> list[Middleware]:
-    """Outermost first: the forwarded address and scheme are settled before the
-    cookie session loads, XSRF is checked before the auth module sees a request."""
-    middlewares: list[Middleware] = []
+    """Outermost first: HTTP/0.9 is refused before anything, the forwarded address
+    and scheme are settled before the cookie session loads, XSRF is checked before
+    the auth module sees a request."""
+    middlewares: list[Middleware] = [http09_refusal()]
     if config.use_xheaders:
         middlewares.append(xheaders_middleware())
     if config.cookie_secret is not None:

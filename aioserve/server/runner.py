@@ -20,6 +20,7 @@ from aioserve.config import Config
 from aioserve.logs import configure_logging
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
+from aioserve.server.bad_requests import quiet_server_log
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
@@ -40,6 +41,7 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
     context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
+                           logger=quiet_server_log(),  # junk requests: an access line, no traceback
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:

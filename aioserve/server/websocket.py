@@ -11,7 +11,6 @@ from collections.abc import Callable
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler
 
-from aioserve.document.binary import encode
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
@@ -21,17 +20,22 @@ from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
 from aioserve.server.served_app import ServedApp
+from aioserve.server.ws_frames import MaskedWebSocketResponse
 from aioserve.sessions.connection import Connection
-from aioserve.sessions.session import ServerSession, dumps
+from aioserve.sessions.protocol import (
+    CLOSE_APP_ERROR,
+    CLOSE_FLOOD,
+    CLOSE_PROTOCOL_ERROR,
+    CLOSE_SESSION_EXPIRED,
+    SUBPROTOCOL,
+    error_message,
+    reply_message,
+    resumed_message,
+)
+from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-SUBPROTOCOL = "aioserve"
-CLOSE_GOING_AWAY = 1001
-CLOSE_PROTOCOL_ERROR = 4001
-CLOSE_SESSION_EXPIRED = 4004
-CLOSE_FLOOD = 4008
-CLOSE_APP_ERROR = 4011
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
@@ -46,7 +50,7 @@ def handler_for(served: ServedApp) -> Handler:
         payload = _check_token(request, state, served.path, served.engine.subprotocol)
         session, refusal = await _find_session(request, state, served, payload)
         config = state.config
-        ws = web.WebSocketResponse(
+        ws = MaskedWebSocketResponse(
             protocols=(served.engine.subprotocol,),
             heartbeat=config.keep_alive_ms / 1000 or None,
             max_msg_size=config.websocket_max_message_size_bytes,
@@ -169,47 +173,52 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
         elif frame.type is WSMsgType.BINARY:
             connection.messages_in += 1
             connection.bytes_in += len(frame.data)
-        if frame.type is WSMsgType.BINARY:
-            connection.send(_error(None, "bad_message", "binary frames are not part of the "
+        if frame.type is WSMsgType.BINARY and connection.synced:
+            connection.send(error_message(None, "bad_message", "binary frames are not part of the "
                                    "protocol"))
             continue
-        if frame.type is not WSMsgType.TEXT:
+        if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             break
         if not guard.allow():
             log.warning("closing a websocket of session %s: message flood", session.id)
             await connection.close(CLOSE_FLOOD, "too many messages")
             break
-        try:
-            message = json.loads(frame.data)
-        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-            message = None
-        if not isinstance(message, dict):
-            connection.send(_error(None, "bad_json", "each message must be a JSON object"))
-            continue
-        if not connection.synced:
-            if not _start(connection, session, message):
+        message = _parse(frame.data) if frame.type is WSMsgType.TEXT else None
+        if not connection.synced:  # anything but a pull or resume first: 4001
+            if message is None or not _start(connection, session, message):
                 await connection.close(CLOSE_PROTOCOL_ERROR, "expected pull or resume first")
                 break
             continue
+        if message is None:
+            connection.send(error_message(None, "bad_json", "each message must be a JSON object"))
+            continue
         msg_id = message.get("id")
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
-            connection.send(_error(None, "bad_message", "a message needs an integer 'id'"))
+            connection.send(error_message(None, "bad_message", "a message needs an integer 'id'"))
             continue
         started = time.perf_counter()
         try:
             reply = session.receive(connection, message)
         except ProtocolError as exc:
-            connection.send(_error(msg_id, exc.code, exc.message))
+            connection.send(error_message(msg_id, exc.code, exc.message))
         except Exception:  # a model's own check broke: refuse the message, keep the socket
             log.exception("Error handling a message of session %s", session.id)
-            connection.send(_error(msg_id, "internal_error", "the server failed to handle "
+            connection.send(error_message(msg_id, "internal_error", "the server failed to handle "
                                    "this message"))
         else:
             session.flush()  # its patch goes before its ok
-            connection.send(encode({**(reply or {"type": "ok"}), "reply_to": msg_id}))
+            connection.send(reply_message(msg_id, reply))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)
+
+
+def _parse(text: str) -> dict[str, object] | None:
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _start(connection: Connection, session: ServerSession, message: dict[str, object]) -> bool:
@@ -224,12 +233,10 @@ def _start(connection: Connection, session: ServerSession, message: dict[str, ob
         else:
             for text in missed:
                 connection.send(text)
-            connection.send(dumps({"type": "resumed", "seq": session.seq}))
+            connection.send(resumed_message(session.seq))
     else:
         return False
     connection.synced = True
     return True
 
 
-def _error(reply_to: int | None, code: str, message: str) -> str:
-    return dumps({"type": "error", "reply_to": reply_to, "code": code, "message": message})

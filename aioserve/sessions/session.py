@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -11,32 +10,18 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from aioserve.document.binary import Outgoing, encode
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import SessionContext
+from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
 
 log = logging.getLogger("aioserve.server")
 
 REPLAY_MESSAGES = 256
 REPLAY_BYTES = 4 * 1024 * 1024
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """Compact JSON text of an outgoing message.
-
-    orjson writes floats about ten times faster than the standard library,
-    which is most of the cost of a chart's patch (bench/RESULTS.md). What it
-    refuses (integers past 64 bits) goes through the standard library.
-    """
-    try:
-        return orjson.dumps(message).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 class ServerSession:
@@ -87,14 +72,10 @@ class ServerSession:
 
     def doc_message(self) -> Outgoing:
         self.document._flush(force=True)  # the snapshot must include every numbered change
-        return encode({"type": "doc", "seq": self.seq, "doc": self.document.to_json()})
+        return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
-        ack = {"type": "ack", "protocol": 1, "session": self.id, "seq": self.seq,
-               "instance": self.instance}
-        if max_message_bytes is not None:  # so a page can refuse an upload before sending
-            ack["max_message_bytes"] = max_message_bytes
-        return dumps(ack)
+        return ack_message(self.id, self.seq, self.instance, max_message_bytes)
 
     def replay_since(self, since: int) -> list[Outgoing] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""
@@ -111,7 +92,7 @@ class ServerSession:
         # Each event is encoded once, since the sender of a change gets the same
         # message less its own events: encoding is most of what a patch costs.
         encoded = [encode(event) for event, _ in events]
-        text = _patch_text(seq, encoded)
+        text = patch_text(seq, encoded)
         self._remember(seq, text)
         origins = {origin for _, origin in events if origin is not None}
         for connection in self.connections:
@@ -121,7 +102,7 @@ class ServerSession:
                 # The sender already shows the value it set; don't echo it back.
                 own = [part for part, (_, origin) in zip(encoded, events, strict=True)
                        if origin is not connection]
-                connection.send(_patch_text(seq, own))
+                connection.send(patch_text(seq, own))
             else:
                 connection.send(text)
 
@@ -224,14 +205,6 @@ def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise ProtocolError("out_of_range", str(exc)) from None
     return {"type": "rows", "model": message["model"], **window}
-
-
-def _patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
-    """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
-    events already encoded (each with the frames of its binary columns)."""
-    text = ",".join(e.text for e in encoded_events)
-    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}',
-                    tuple(b for e in encoded_events for b in e.buffers))
 
 
 def _field(message: dict[str, Any], name: str, kind: type) -> Any:

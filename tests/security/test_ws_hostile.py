@@ -198,10 +198,19 @@ async def test_the_attacked_session_holds_only_the_valid_change(served) -> None:
     await attacker.ws.close()
 
 
-async def test_a_message_before_pull_closes_4001(served) -> None:
+@pytest.mark.parametrize("first", [
+    '{"type": "set", "id": 1, "model": "m1", "attr": "value", "value": 1}',
+    b"\x00\x01binary", b'{"type": "pull"}',  # binary frames, even one holding a pull
+    "not json", "[1, 2]", '{"type": "resume"}', '{"type": "resume", "since": "5"}', ""])
+async def test_anything_but_pull_or_resume_first_closes_4001(served, first: str | bytes) -> None:
+    """docs/protocol.md: nothing else is accepted before pull / resume."""
     raw = await Raw.open(served, pull=False)
-    await raw.ws.send_str('{"type": "set", "id": 1, "model": "m1", "attr": "value", "value": 1}')
+    if isinstance(first, bytes):
+        await raw.ws.send_bytes(first)
+    else:
+        await raw.ws.send_str(first)
     assert await raw.closed_with() == CLOSE_PROTOCOL_ERROR
+    assert raw.ws.close_code == CLOSE_PROTOCOL_ERROR
 
 
 async def test_an_oversized_message_closes_1009(served) -> None:

@@ -1,0 +1,77 @@
+"""The aioserve wire protocol in one place (docs/protocol.md): the encoder, the
+close codes and the builders of the messages the server sends.
+
+The bokeh engine speaks Bokeh's protocol instead (engines/bokeh/protocol.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+from aioserve.document.binary import Outgoing, encode
+
+SUBPROTOCOL = "aioserve"
+VERSION = 1
+
+CLOSE_NORMAL = 1000  # also: --dev reloaded the app; the page reloads
+CLOSE_GOING_AWAY = 1001  # the server drains for shutdown
+CLOSE_TOO_BIG = 1009  # over --websocket-max-message-size (aiohttp closes)
+CLOSE_PROTOCOL_ERROR = 4001
+CLOSE_SESSION_EXPIRED = 4004
+CLOSE_FLOOD = 4008
+CLOSE_APP_ERROR = 4011
+
+
+def dumps(message: dict[str, Any]) -> str:
+    """Compact JSON text of an outgoing message.
+
+    orjson writes floats about ten times faster than the standard library,
+    which is most of the cost of a chart's patch (bench/RESULTS.md). What it
+    refuses (integers past 64 bits) goes through the standard library.
+    """
+    try:
+        return orjson.dumps(message).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+def ack_message(session_id: str, seq: int, instance: str,
+                max_message_bytes: int | None = None) -> str:
+    ack: dict[str, Any] = {"type": "ack", "protocol": VERSION, "session": session_id,
+                           "seq": seq, "instance": instance}
+    if max_message_bytes is not None:  # so a page can refuse an upload before sending
+        ack["max_message_bytes"] = max_message_bytes
+    return dumps(ack)
+
+
+def doc_message(seq: int, doc_json: dict[str, Any]) -> Outgoing:
+    """The `doc` message, its columns of numbers as binary frames ("Binary columns")."""
+    return encode({"type": "doc", "seq": seq, "doc": doc_json})
+
+
+def patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
+    """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
+    events already encoded (each with the frames of its binary columns)."""
+    text = ",".join(e.text for e in encoded_events)
+    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}',
+                    tuple(b for e in encoded_events for b in e.buffers))
+
+
+def error_message(reply_to: int | None, code: str, message: str) -> str:
+    return dumps({"type": "error", "reply_to": reply_to, "code": code, "message": message})
+
+
+def reply_message(reply_to: int, reply: dict[str, Any] | None = None) -> Outgoing:
+    """`ok`, or another reply (such as table rows) to the message `reply_to`."""
+    return encode({**(reply or {"type": "ok"}), "reply_to": reply_to})
+
+
+def resumed_message(seq: int) -> str:
+    return dumps({"type": "resumed", "seq": seq})
+
+
+def reload_message() -> str:
+    return dumps({"type": "reload"})
