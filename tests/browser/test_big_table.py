@@ -76,7 +76,7 @@ async def test_a_big_table_keeps_few_rows_and_shows_changes(live: Any, page: Pag
         }).observe(table, {childList: true, subtree: true, characterData: true});
         button.click();
     })""")
-    assert elapsed_ms < 1000
+    assert elapsed_ms < 1000, f"the change took {elapsed_ms:.0f} ms to show"
     await expect(page.get_by_role("row", name="0 changed! 0")).to_be_visible()
 
     # Scrolling to the middle shows the rows there, still with few rows in the page.
