@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from aioserve.config import ENGINES, LOG_LEVELS, SESSION_ID_MODES, Config, config_from_options
-from aioserve.errors import AioserveError, ConfigError
+from aioserve.errors import AioserveError, AppLoadError, ConfigError
 
 _DEFAULTS = Config()
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -36,9 +36,26 @@ def split_app_args(argv: Sequence[str]) -> list[str]:
     return list(argv)
 
 
+class BadValue(click.ClickException):
+    """A bad option value or app path: `Error: ...` on one line, exit status 2.
+
+    Click prints its usage block for every usage error; we keep that block for
+    mistakes in the shape of the command line (an unknown option, a missing
+    argument, an unknown command) and give a value that is wrong one line, as
+    the README promises. Failures at run time (a port in use) exit with 1.
+    """
+
+    exit_code = 2
+
+
 class _ServeCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, split_app_args(args))
+        try:
+            return super().parse_args(ctx, split_app_args(args))
+        except click.MissingParameter:
+            raise  # the command line lacks something: click's usage block
+        except click.BadParameter as error:  # a value click's types refused
+            raise BadValue(error.format_message()) from None
 
 
 def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
@@ -85,12 +102,12 @@ def _app_paths(apps: Sequence[str], expand_globs: bool) -> list[str]:
         if expand_globs:
             matches = sorted(globbing.glob(app))
             if not matches:
-                raise click.UsageError(f"--glob pattern {app!r} matches no file")
+                raise BadValue(f"--glob pattern {app!r} matches no file")
             paths.extend(matches)
         elif os.path.exists(app):
             paths.append(app)
         else:
-            raise click.UsageError(f"app path {app!r} does not exist")
+            raise BadValue(f"app path {app!r} does not exist")
     return paths
 
 
@@ -198,20 +215,20 @@ def serve(apps: tuple[str, ...], **options: Any) -> None:
     Without APPS, an empty document is served at /.
     """
     if _on_windows() and options["num_procs"] not in (None, 1):
-        raise click.UsageError("--num-procs is not supported on Windows")
+        raise BadValue("--num-procs is not supported on Windows")
     try:
         config = config_from_options(options, os.environ)
     except ConfigError as error:
-        raise click.UsageError(str(error)) from None
+        raise BadValue(str(error)) from None
     paths = _app_paths(apps, config.glob)
 
     from aioserve.server.runner import run
 
     try:
         run(paths, config)
-    except ConfigError as error:
-        raise click.UsageError(str(error)) from None
-    except (AioserveError, OSError) as error:
+    except (ConfigError, AppLoadError) as error:  # an option or an app the server cannot use
+        raise BadValue(str(error)) from None
+    except (AioserveError, OSError) as error:  # the server could not run (e.g. a port in use)
         raise click.ClickException(str(error)) from None
 
 

@@ -30,6 +30,7 @@ import aiohttp
 
 from bench import (
     measure_bokeh,
+    measure_chart,
     measure_events,
     measure_http,
     measure_idle,
@@ -41,7 +42,7 @@ from bench.servers import BOKEH_PYTHON, HOST, Server, ServerOptions, machine_bus
 from bench.sizes import FULL, QUICK, Sizes
 
 MEASURES = ("pages", "sessions", "memory", "round_trip", "reaper", "idle", "idle_dashboard",
-            "procs", *measure_bokeh.MEASURES)
+            "procs", "chart", *measure_bokeh.MEASURES)
 # `--only bokeh` names the whole bokeh-engine group.
 GROUPS = {"bokeh": measure_bokeh.MEASURES}
 CORE_KINDS = ("aioserve", "bokeh", "floor")
@@ -108,6 +109,9 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
         observe_s=sizes.idle_observe_s, app="dashboard"), ("aioserve",), idle_opts)
     if "procs" in only and "aioserve" in kinds:
         await procs(sizes, scratch, measures)
+    await each("chart", lambda s, d: measure_chart.chart_updates(
+        s, d, sizes.chart_updates if s.kind == "aioserve" else min(3, sizes.chart_updates)),
+        ("aioserve", "bokeh"))
     await measure_bokeh.run(measure_one, kinds, only, sizes, scratch, measures)
 
 

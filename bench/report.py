@@ -125,6 +125,19 @@ def rows(results: dict[str, Any]) -> list[list[str]]:
             lambda a, rb, rf: a == 0, digits=0)
         row(f"(6) {app}: longest gap while opening, s", (measure,), "max_gap_while_opening_s",
             "", digits=2)
+    row("(8) 1,000,000-point chart: document, bytes", ("chart",), "doc_bytes", "", digits=0,
+        vs_floor=False)
+    row("(8) chart update (new y column) p50, ms", ("chart",), "update_p50_ms", "≤ 250 ms",
+        lambda a, rb, rf: a <= 250, vs_floor=False)
+    row("(8) chart update, slowest, ms", ("chart",), "update_max_ms", "", vs_floor=False)
+    row("(8) chart update, bytes received", ("chart",), "update_bytes", "", digits=0,
+        vs_floor=False)
+    row("(8) server CPU per chart update, ms", ("chart",), "server_cpu_per_update_ms", "",
+        vs_floor=False)
+    row("(8) chart zoom (x_range set to its view) p50, ms", ("chart",), "zoom_p50_ms",
+        "≤ 250 ms", lambda a, rb, rf: a <= 250, vs_floor=False)
+    row("(8) chart zoom, bytes received", ("chart",), "zoom_bytes", "", digits=0,
+        vs_floor=False)
     one, two = _get(results, "procs", "1"), _get(results, "procs", "2")
     if one and two:
         share = two.get("share_per_worker") or []
@@ -184,6 +197,8 @@ def bokeh_rows(results: dict[str, Any]) -> list[list[str]]:
                        ("rss_after_3_mb", "RSS after they were reaped (round 3), MB")):
         n = _get(results, "bokeh_engine", "bokeh_memory", "aioserve-bokeh", "sessions")
         row(f"(B3) {n} sessions: {label}", ("bokeh_memory",), key, digits=1)
+    row("(B3) sessions closed to all reaped (round 1), s", ("bokeh_memory",), "reaped_in_1_s",
+        digits=1)
     row("(B3) share of the sessions' RSS returned (round 1)", ("bokeh_memory",),
         "returned_share", "", digits=2)
     row("(B3) RSS growth from round 2 to round 3, MB", ("bokeh_memory",), "growth_per_round_mb",

@@ -51,9 +51,9 @@ def command(kind: str, port: int, opts: ServerOptions) -> list[str]:
               "--unused-session-lifetime", str(opts.unused_lifetime_ms),
               "--num-procs", str(opts.num_procs)]
     if kind == "aioserve":
-        apps = [str(APPS / "aioserve" / f"{a}.py") for a in ("hello", "dashboard")]
+        apps = [str(APPS / "aioserve" / f"{a}.py") for a in ("hello", "dashboard", "chart")]
         return [sys.executable, "-m", "aioserve", "serve", *apps, *common]
-    bokeh_apps = [str(APPS / "bokeh" / f"{a}.py") for a in ("hello", "dashboard")]
+    bokeh_apps = [str(APPS / "bokeh" / f"{a}.py") for a in ("hello", "dashboard", "chart")]
     if kind == "aioserve-bokeh":  # the same Bokeh apps as bokeh serve gets
         return [sys.executable, "-m", "aioserve", "serve", *bokeh_apps, "--engine", "bokeh",
                 *common]

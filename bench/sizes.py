@@ -20,6 +20,7 @@ class Sizes:
     idle_observe_s: float = 10  # (6) after the last session opened
     procs_sessions: int = 4000  # (7) per run
     procs_seconds: float = 8
+    chart_updates: int = 20  # (8) aioserve; bokeh serve gets at most 3 (seconds each)
     # bench/measure_bokeh.py (the bokeh engine against bokeh serve)
     bokeh_round_trips: int = 500  # (B2): stock bokeh serve takes ~40 ms each
     bokeh_reap: int = 1000  # (B1), the bokeh engine; bokeh serve gets reap_small
@@ -29,5 +30,5 @@ class Sizes:
 FULL = Sizes()
 QUICK = Sizes(wrk_seconds=2, sessions=400, sessions_seconds=3, memory_sessions=100,
               round_trips=300, reap_small=100, reap_big=1000, idle_sessions=1000,
-              idle_observe_s=5, procs_sessions=400, procs_seconds=3, bokeh_round_trips=100,
-              bokeh_reap=300, bokeh_memory_sessions=50)
+              idle_observe_s=5, procs_sessions=400, procs_seconds=3, chart_updates=5,
+              bokeh_round_trips=100, bokeh_reap=300, bokeh_memory_sessions=50)

@@ -56,6 +56,6 @@ for slider in (offset, amplitude, phase, freq):
 reset.on_click(on_reset)
 update_data("value", None, None)
 
-inputs = column(text, offset, amplitude, phase, freq, reset, summary)
-curdoc().add_root(row(inputs, plot, width=800))
+inputs = column(text, offset, amplitude, phase, freq, reset, summary, width=320)
+curdoc().add_root(row(inputs, plot, spacing=24, margin=(16, 16, 16, 16)))
 curdoc().title = "Sliders"

@@ -103,6 +103,14 @@ bars = Chart(source=top, x="city", x_type="category", width=380, height=300,
              series=[{"y": "population", "kind": "bar", "color": "#f28e2b"}], legend=False)
 
 
+def chart_title(x: str, y: str) -> str:
+    """"Mean temperature (°C) by latitude (°)": only the first letter is lowered (°C stays)."""
+    if x == y:
+        return f"{MEASURES[y]}, on both axes"
+    name = MEASURES[x]
+    return f"{MEASURES[y]} by {name[0].lower()}{name[1:]}"
+
+
 def rows_shown() -> list[tuple]:
     words = search.value_input.strip().lower()
     low, high = population.value
@@ -121,7 +129,7 @@ def refresh(*_: object) -> None:
         scatter.x = x_axis.value
         scatter.series = [{"y": y_axis.value, "kind": "scatter", "color": "#4e79a7",
                            "label": MEASURES[y_axis.value]}]
-        scatter.title = f"{MEASURES[y_axis.value]} by {MEASURES[x_axis.value].lower()}"
+        scatter.title = chart_title(x_axis.value, y_axis.value)
         scatter.x_label, scatter.y_label = MEASURES[x_axis.value], MEASURES[y_axis.value]
         people = sum(r[3] for r in rows)
         summary.text = (f"<strong>{len(rows)}</strong> of {len(CITIES)} cities shown, "

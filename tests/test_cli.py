@@ -55,7 +55,8 @@ def error_line(result: Result) -> str:
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    (line,) = result.stderr.splitlines()  # no usage block around it (README: one line)
+    assert line.startswith("Error: ")
     return line
 
 
@@ -255,7 +256,7 @@ def test_num_procs_refused_on_windows(runs: Runs, monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(
     ("error", "code"),
     [
-        (AppLoadError("app.py: no such app"), 1),
+        (AppLoadError("app.py: no such app"), 2),
         (AioserveError("boom"), 1),
         (OSError(98, "address already in use"), 1),
         (ConfigError("--ssl-certfile: wrong password"), 2),

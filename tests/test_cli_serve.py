@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -291,6 +292,11 @@ async def test_favicon(cli_server: StartServer, hello: Path, tmp_path: Path) -> 
     (["missing.py"], "app path 'missing.py' does not exist"),
     (["a/x.py", "b/x.py"], "two apps would be served at '/x'"),
     (["nomain"], "needs a main.py or main.ipynb"),
+    (["a/x.py", "--port", "abc"], "Invalid value for '--port': 'abc' is not a valid integer"),
+    (["a/x.py", "--keep-alive", "-1"], "--keep-alive must be >= 0"),
+    (["a/x.py", "--ssl-certfile", "missing.pem"], "'missing.pem' does not exist"),
+    (["a/x.py", "--auth-module", "a/x.py"], "define exactly one of get_user"),
+    (["a/x.py", "--session-ids", "signed"], "run 'aioserve secret'"),
 ])
 def test_invalid_values_exit_with_one_line(tmp_path: Path, server_environ: Environ,
                                            args: list[str], message: str) -> None:
@@ -300,12 +306,38 @@ def test_invalid_values_exit_with_one_line(tmp_path: Path, server_environ: Envir
     done = subprocess.run([sys.executable, "-m", "aioserve", "serve", "--port", "0", *args],
                           cwd=tmp_path, env=server_environ(), capture_output=True, text=True,
                           timeout=30)
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("Error")]
-    assert len(errors) == 1, done.stderr
-    assert message in errors[0]
-    assert "running at" not in done.stderr
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()  # one line: no usage block, no log line, no traceback
+    assert line.startswith("Error: ") and message in line, line
+
+
+@pytest.mark.parametrize(("args", "first_line"), [
+    (["--bogus"], "Usage: aioserve serve [OPTIONS] [APPS]..."),
+    (["serve-it"], "Usage: aioserve [OPTIONS] COMMAND [ARGS]..."),
+])
+def test_a_malformed_command_line_gets_clicks_usage_block(
+        tmp_path: Path, server_environ: Environ, args: list[str], first_line: str) -> None:
+    command = ["serve", *args] if args[0].startswith("-") else args
+    done = subprocess.run([sys.executable, "-m", "aioserve", *command], cwd=tmp_path,
+                          env=server_environ(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0] == first_line and lines[-1].startswith("Error: No such")
+
+
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_a_port_in_use_is_one_line_and_status_1(tmp_path: Path, server_environ: Environ,
+                                                hello: Path, procs: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "aioserve", "serve", str(hello),
+                               "--address", "127.0.0.1", "--port", str(port),
+                               "--num-procs", procs],
+                              cwd=tmp_path, env=server_environ(), capture_output=True,
+                              text=True, timeout=30)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"Error: cannot listen on port {port} of 127.0.0.1: address already in use"]
 
 
 # ---- --show

@@ -133,7 +133,9 @@ async def test_embed_function_app(aiohttp_client: AiohttpClient) -> None:
         await session.set(doc.find(name="name"), "value", "Ada")
         await session.wait_for(lambda d: d.find(name="greeting")["text"] == "Hello, Ada!")
         await session.click(doc.find(name="clicks"))
-        await session.wait_for(lambda d: d.find(name="clicks")["label"] == "Clicked 1 times")
+        await session.wait_for(lambda d: d.find(name="clicks")["label"] == "Clicked 1 time")
+        await session.click(doc.find(name="clicks"))
+        await session.wait_for(lambda d: d.find(name="clicks")["label"] == "Clicked 2 times")
     finally:
         await session.close()
 

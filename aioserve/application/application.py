@@ -81,7 +81,7 @@ class Application:
                 if inspect.isawaitable(result):
                     await result
         except BaseException:
-            await doc._destroy()
+            await doc.destroy()
             drop_modules(doc)
             raise
         return doc

@@ -82,7 +82,7 @@ class CodeHandler(Handler):
         module = types.ModuleType(MODULE_PREFIX + secrets.token_hex(16))
         module.__file__ = self._file
         sys.modules[module.__name__] = module
-        doc._app_modules.append(module.__name__)
+        doc.add_app_module(module)
         with _app_environment([self.path.name, *self.argv], self._folder), \
                 using_document(doc):
             exec(self.code, module.__dict__)
@@ -120,9 +120,17 @@ def _app_environment(argv: list[str], folder: str) -> Iterator[None]:
 
 
 def drop_modules(doc: Document) -> None:
-    for name in doc._app_modules:
-        sys.modules.pop(name, None)
-    doc._app_modules.clear()
+    """Forget a session's modules and empty them, as Bokeh does.
+
+    Every function an app defines refers to its module's namespace, which
+    refers back to the function: a cycle only the garbage collector's rare
+    full pass would free, holding the session's models with it. Emptying the
+    namespace frees it all at once (docs/choices.md, "Memory of ended sessions").
+    """
+    for module in doc.take_app_modules():
+        if sys.modules.get(module.__name__) is module:
+            del sys.modules[module.__name__]
+        module.__dict__.clear()
 
 
 async def call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:

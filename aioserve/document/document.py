@@ -8,11 +8,13 @@ its listener (the session), which numbers and broadcasts them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import threading
+import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.model import Model
@@ -62,8 +64,19 @@ class Document:
         self.session_context: SessionContext | None = None
         self.template: Any = None  # a jinja2 Template for the page, set by directory apps
         self.theme_css: list[str] = []
-        self._app_modules: list[str] = []  # per-session modules, dropped on destroy
+        self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
+
+    # ---- the app code that built it
+
+    def add_app_module(self, module: types.ModuleType) -> None:
+        """A module the app's code ran in for this document (one per session and handler)."""
+        self._app_modules.append(module)
+
+    def take_app_modules(self) -> list[types.ModuleType]:
+        """The app's modules, handed over once (the caller empties them)."""
+        modules, self._app_modules = self._app_modules, []
+        return modules
 
     # ---- the tree
 
@@ -221,6 +234,18 @@ class Document:
         self._listener.document_changed(events)
 
     @contextmanager
+    def _flushed_by_caller(self) -> Iterator[None]:
+        """The caller flushes the changes made inside itself (a client message's reply):
+        schedule no flush for a loop turn later, which would find nothing to do."""
+        scheduled, self._flush_scheduled = self._flush_scheduled, True
+        try:
+            yield
+        finally:
+            self._flush_scheduled = scheduled
+            if self._pending:  # not flushed after all (the caller failed): the usual way
+                self._schedule_flush()
+
+    @contextmanager
     def _changes_from(self, origin: object) -> Iterator[None]:
         """Mark the changes made inside as coming from one connection."""
         previous, self._origin = self._origin, origin
@@ -266,6 +291,7 @@ class Document:
         self._timers.clear()
         for periodic in self._periodic.values():
             periodic.stop()
+        self._periodic.clear()
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -274,9 +300,14 @@ class Document:
             result = self.run_callback(hook, self.session_context)
             if result is not None:
                 await asyncio.gather(result, return_exceptions=True)
+        # Break every cycle through the document, so an ended session is freed
+        # by reference counting alone: the tuned collector's full pass is rare
+        # (docs/choices.md, "Memory of ended sessions").
+        self._destroy_hooks.clear()
         self._listener = None
         for model in self._models.values():
             model._document = None
+            model._change_callbacks = model._event_callbacks = None
         self._models.clear()
         self._roots.clear()
         self._pending.clear()
@@ -356,7 +387,7 @@ class Document:
             if not self.destroyed:
                 self.run_callback(callback)
 
-        handle = self._require_loop().call_later(delay_s, fire)
+        handle = self._require_loop().call_later(delay_s, fire, context=_bare_context())
         self._timers.setdefault(key, []).append(handle)
 
     def add_periodic_callback(self, callback: Callback, period_milliseconds: float) -> Callback:
@@ -379,6 +410,56 @@ class Document:
         if periodic is None:
             raise ValueError(f"{callback!r} is not a periodic callback of this document")
         periodic.stop()
+
+    # ---- the live API: what a session, an application or a test harness asks of
+    # the document (the only way code outside aioserve/document/ reaches it)
+
+    def go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on changes go to `listener` (the session), batched per loop turn,
+        and may only be made from `loop`'s thread."""
+        self._go_live(listener, loop)
+
+    def flush(self, force: bool = False) -> None:
+        """Hand the pending changes to the listener now (`force`: even under a hold)."""
+        self._flush(force)
+
+    def changes_from(self, origin: object) -> AbstractContextManager[None]:
+        """`with doc.changes_from(connection):` marks the changes made inside as
+        that connection's, so they are not echoed back to it."""
+        return self._changes_from(origin)
+
+    async def destroy(self) -> None:
+        """Stop all scheduled work, run the `on_session_destroyed` hooks, let go of
+        every model (once)."""
+        await self._destroy()
+
+    def unsent_changes(self) -> bool:
+        """Whether changes wait to be handed to the listener."""
+        return bool(self._pending or self._flush_scheduled or self._holds)
+
+    @property
+    def held(self) -> bool:
+        """Whether `doc.hold()` is active."""
+        return self._holds > 0
+
+    def running_callbacks(self) -> int:
+        """Coroutine callbacks started and not finished."""
+        return sum(1 for t in self._tasks if not t.done())
+
+    def callbacks_due(self, until: float) -> int:
+        """Next-tick and timeout callbacks due by the loop time `until`."""
+        return sum(1 for handles in self._timers.values() for h in handles
+                   if not h.cancelled() and h.when() <= until)
+
+
+def _bare_context() -> contextvars.Context:
+    """The context a document's timers run in: `run_callback` sets `curdoc()` itself.
+
+    A cancelled asyncio timer keeps its context until its time comes; one
+    copied from app code would keep the ended session's document in memory
+    that long (an hour, for an hour's timeout).
+    """
+    return contextvars.Context()
 
 
 class _Hold:
@@ -403,12 +484,12 @@ class _Periodic:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.next_at = loop.time() + self.period_s
-        self.handle = loop.call_at(self.next_at, self._tick)
+        self.handle = loop.call_at(self.next_at, self._tick, context=_bare_context())
 
     def _tick(self) -> None:
         # Schedule from the planned time, not from now, so the period does not drift.
         self.next_at = max(self.next_at + self.period_s, self.loop.time())
-        self.handle = self.loop.call_at(self.next_at, self._tick)
+        self.handle = self.loop.call_at(self.next_at, self._tick, context=_bare_context())
         if self.running is None or self.running.done():
             self.running = self.doc.run_callback(self.callback)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -54,6 +54,7 @@ class Model:
     __json_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # need to_json()
     __reference_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # may hold models
     __events__: ClassVar[tuple[str, ...]] = ()
+    _building = False
     __types__: ClassVar[dict[str, type[Model]]] = {}
 
     name = Nullable(String(), help="A name to find the model by (doc.select_one(name=...))")
@@ -84,10 +85,15 @@ class Model:
         # every container a session keeps is one more for the garbage collector.
         self._change_callbacks: dict[str, list[ChangeCallback]] | None = None
         self._event_callbacks: dict[str, list[EventCallback]] | None = None
+        # While the keywords are set one by one, rules that relate two properties
+        # (a slider's value and its end) wait until all are set, so order does not matter.
+        self._building = True
         for key, value in kwargs.items():
             if key not in self.__properties__:
                 raise TypeError(f"{type(self).__name__} has no property {key!r}")
             setattr(self, key, value)
+        self._building = False
+        self._check_model(kwargs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r})"
@@ -95,6 +101,20 @@ class Model:
     @property
     def document(self) -> Document | None:
         return self._document
+
+    def _check_client_rules(self, name: str, value: Any) -> None:
+        """Refuse from Python what `validate_client` refuses from the browser."""
+        validate = getattr(self, "validate_client", None)
+        if validate is not None and not self._building:
+            validate(name, value)
+
+    def _check_model(self, given: Iterable[str]) -> None:
+        """Once built: the settable values the app gave pass the browser's rules too."""
+        if getattr(self, "validate_client", None) is None:
+            return
+        for name in given:
+            if self.__properties__[name].settable:
+                self._check_client_rules(name, self._values[name])
 
     def _set_property(self, name: str, value: Any) -> None:
         old = self._values[name]

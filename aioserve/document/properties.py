@@ -44,7 +44,10 @@ class Property(Generic[T]):
         return obj._values[self.name]  # type: ignore[no-any-return]
 
     def __set__(self, obj: Model, value: T) -> None:
-        obj._set_property(self.name, self.check(obj, value))
+        value = self.check(obj, value)
+        if self.settable:  # what the browser may set, Python may set only within the same rules
+            obj._check_client_rules(self.name, value)
+        obj._set_property(self.name, value)
 
     def initial(self) -> T:
         """A fresh default value (lists and dicts are copied)."""

@@ -130,6 +130,13 @@ class Engine(ABC):
         """--dev: the lifecycle hooks file changed."""
         return None
 
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        """The types the DEBUG memory lines count ("Documents", "Sessions", "Models"),
+        and with `app_module_prefix` the per-session modules, as `bokeh serve` does."""
+        return {}
+
+    app_module_prefix = ""
+
     def add_routes(self, app: web.Application) -> None:
         """Routes beyond the core's (once per aiohttp application, for every app)."""
         return None

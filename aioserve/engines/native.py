@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aioserve.application.application import Application
-from aioserve.application.handlers import call_hook, drop_modules
+from aioserve.application.handlers import MODULE_PREFIX, call_hook, drop_modules
+from aioserve.document.document import Document
+from aioserve.document.model import Model
 from aioserve.engines.base import Engine, EngineSession, Timing
 from aioserve.sessions.protocol import SUBPROTOCOL, reload_message
 from aioserve.sessions.session import ServerSession
@@ -93,6 +95,11 @@ class AioserveEngine(Engine):
         assert isinstance(session, ServerSession)  # this engine made it
         connection.send(session.ack_message(max_message_bytes))
         await converse(ws, connection, session, timing)
+
+    app_module_prefix = MODULE_PREFIX
+
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        return {"Documents": (Document,), "Sessions": (ServerSession,), "Models": (Model,)}
 
     def reload_message(self) -> str | None:
         return reload_message()

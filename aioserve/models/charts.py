@@ -1,14 +1,36 @@
-"""`Chart`: line, scatter and bar series over columns of a `ColumnDataSource`."""
+"""`Chart`: line, scatter and bar series over columns of a `ColumnDataSource`.
+
+A chart zooms and pans in the browser; the visible range is the chart's
+`x_range` / `y_range`, so Python reads, sets and watches it. A long line
+series is downsampled on the server (downsample.py): the page gets at most
+two points per pixel and series of the visible range, recomputed on zoom.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
-from aioserve.document.model import Widget
-from aioserve.document.properties import Bool, Enum, Float, Instance, Nullable, Property, String
-from aioserve.models.sources import ColumnDataSource, as_source
+from aioserve.document.model import Model, Widget
+from aioserve.document.properties import (
+    Bool,
+    Enum,
+    Float,
+    Instance,
+    Int,
+    Nullable,
+    Property,
+    String,
+)
+from aioserve.models.downsample import index_minmax_rows, is_clean, minmax_rows
+from aioserve.models.sources import PAGE_ROWS_LIMIT, ColumnDataSource, as_source, column_json
 
 KINDS = ("line", "scatter", "bar")
+DOWNSAMPLE_ABOVE = PAGE_ROWS_LIMIT  # rows; "auto" leaves shorter sources as they are
+DEFAULT_PIXELS = 1_200  # buckets until the page has reported the plot's width
+MAX_ZOOM_OUT = 1_000  # a range may reach this many data widths beyond the data
+_PRECISION = 1e-12  # a narrower range than this (relative) is below float precision
 
 
 class _SeriesList(Property[list[dict[str, Any]]]):
@@ -34,6 +56,35 @@ class _SeriesList(Property[list[dict[str, Any]]]):
         return out
 
 
+class _Range(Property[list[float]]):
+    """A visible range [start, end]: finite, start < end, wider than float precision."""
+
+    type_name = "[start, end]"
+
+    def validate(self, value: Any) -> list[float]:
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(
+                value) != 2:
+            raise TypeError(f"expected a [start, end] pair, got {value!r:.60}")
+        start, end = (Float().validate(v) for v in value)
+        if not start < end:
+            raise ValueError(f"start {start!r} is not below end {end!r}")
+        if not math.isfinite(end - start):
+            raise ValueError(f"[{start!r}, {end!r}] is too wide")
+        if end - start <= _PRECISION * max(abs(start), abs(end)):
+            raise ValueError(f"[{start!r}, {end!r}] is narrower than a float can tell apart")
+        return [start, end]
+
+
+class _View(Property[dict[str, Any] | None]):
+    """What the page draws of a downsampled chart; the server sets it."""
+
+    type_name = "dict | None (read-only)"
+
+    def __set__(self, obj: Model, value: Any) -> None:
+        raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, worked out from the "
+                        "source, x_range and the plot's width")
+
+
 class Chart(Widget):
     """A chart drawn in the browser from a source's columns.
 
@@ -44,7 +95,20 @@ class Chart(Widget):
 
     Pass `y` and `kind` for one series, or `series=[{"y": ..., "kind": ...,
     "color": ..., "label": ...}, ...]` for several. `x_type="datetime"` reads
-    datetimes (sent as epoch milliseconds).
+    datetimes (sent as epoch milliseconds). `x` and every series' `y` must name
+    columns of the source (a source with no columns yet is filled later).
+
+    The user zooms with the wheel, drags to pan, shift-drags (or picks the box
+    tool) to zoom to a box, and double-clicks (or presses Reset) to go back;
+    `x_range` and `y_range` follow, and setting them from Python zooms the page:
+
+    >>> chart.on_change("x_range", lambda attr, old, new: print(new))
+    >>> chart.x_range = [0.5, 1.5]
+    >>> chart.x_range = None  # back to fitting the data
+
+    A chart fills its container's width (`sizing_mode="stretch_width"`); give
+    `sizing_mode="fixed"` and `width` for a fixed size. Line charts of more than
+    10,000 rows are downsampled on the server (`downsample`).
     """
 
     source = Instance(ColumnDataSource,
@@ -59,10 +123,190 @@ class Chart(Widget):
     legend = Bool(True, help="Show a legend naming the series")
     y_min = Nullable(Float(), help="Bottom of the y axis (None: fit the data)")
     y_max = Nullable(Float(), help="Top of the y axis (None: fit the data)")
+    sizing_mode = Nullable(
+        Enum("fixed", "stretch_width", "stretch_height", "stretch_both"),
+        default="stretch_width",
+        help="'stretch_width' (default): as wide as its container; 'fixed': `width` pixels")
+    zoom = Bool(True, help="Let the user zoom and pan (wheel, drag, box, toolbar)")
+    x_range = Nullable(_Range(), settable=True,
+                       help="The visible x range [start, end], set by zooming and panning "
+                            "(None: fit the data). Datetimes in epoch ms")
+    y_range = Nullable(_Range(), settable=True,
+                       help="The visible y range [start, end] (None: fit the visible data)")
+    downsample = Enum("auto", "minmax", "none",
+                      help="'auto': min/max downsample line charts of more than 10,000 rows; "
+                           "'minmax': always; 'none': send every row")
+    inner_width = Int(0, low=0, high=100_000, settable=True,
+                      help="The plot area's width in pixels, as the page reports it (0: not "
+                           "yet); downsampling keeps two points per pixel")
+    view = _View(None, help="Read-only: the downsampled rows the page draws (None: the "
+                            "page draws the source itself)")
 
     def __init__(self, source: Any = None, *, y: str | None = None, kind: str = "line",
                  color: str | None = None, label: str | None = None, **kwargs: Any) -> None:
         if y is not None:
             kwargs["series"] = [{"y": y, "kind": kind, "color": color, "label": label}]
         source = as_source({} if source is None else source, "Chart.source")
+        self._cache: _Columns | None = None
+        self._previous: _Columns | None = None  # what a new y column can reuse of its x
         super().__init__(source=source, **kwargs)
+
+    # ---- checks shared by Python and the browser
+
+    def _check_model(self, given: Iterable[str]) -> None:
+        self._check_columns(self.source, self.x, self.series)
+        super()._check_model(given)
+        self._watch(self.source)
+        self._refresh_view()
+
+    def _check_columns(self, source: ColumnDataSource, x: str,
+                       series: list[dict[str, Any]]) -> None:
+        names = source.data
+        if not names:
+            return  # a source without columns yet: the app fills it later
+        for prop, column in [("x", x)] + [("series", s["y"]) for s in series]:
+            if column not in names:
+                raise ValueError(f"Chart.{prop}: no column {column!r} in the source (it has: "
+                                 f"{', '.join(map(repr, names))})")
+
+    def validate_client(self, attr: str, value: Any) -> None:
+        if value is None or attr not in ("x_range", "y_range"):
+            return
+        if attr == "x_range" and self.x_type == "category":
+            raise ValueError("Chart.x_range: a category axis does not zoom")
+        extent = self._columns().x_extent if attr == "x_range" else None
+        if extent is None:
+            return
+        lo, hi = extent
+        reach = MAX_ZOOM_OUT * max(hi - lo, abs(hi) * 1e-9, 1e-300)
+        if value[0] < lo - reach or value[1] > hi + reach:
+            raise ValueError(f"Chart.x_range: {value!r} is more than {MAX_ZOOM_OUT} data "
+                             f"widths beyond the data ([{lo!r}, {hi!r}])")
+
+    def _set_property(self, name: str, value: Any) -> None:
+        if self._building:  # the constructor checks everything once at the end
+            super()._set_property(name, value)
+            return
+        if name in ("x", "series", "source"):
+            self._check_columns(value if name == "source" else self.source,
+                                value if name == "x" else self.x,
+                                value if name == "series" else self.series)
+        old_source = self.source if name == "source" else None
+        super()._set_property(name, value)
+        if old_source is not None and old_source is not value:
+            old_source._unwatch(self)
+            self._watch(value)
+        if name in ("source", "x", "series", "x_type", "downsample"):
+            self._source_changed()
+        elif name in ("x_range", "inner_width"):
+            self._refresh_view()
+
+    # ---- downsampling
+
+    def _watch(self, source: ColumnDataSource) -> None:
+        if self.downsample != "none" or self.view is not None:
+            source._watch(self)
+
+    @property
+    def fetches_rows(self) -> bool:
+        """True while the page draws `view`: it needs none of the source's rows, so a
+        long source keeps them on the server (sources.py)."""
+        return self.downsamples()
+
+    def downsamples(self) -> bool:
+        """Whether the page draws a downsampled view rather than the source itself."""
+        if self.downsample == "none" or self.x_type == "category" or not self.series:
+            return False
+        if self.downsample == "minmax":
+            return True
+        return (self.source.length > DOWNSAMPLE_ABOVE
+                and all(s["kind"] == "line" for s in self.series))
+
+    def _source_changed(self) -> None:
+        """The source's rows (or which columns are read) changed."""
+        self._previous, self._cache = self._cache or self._previous, None
+        self._refresh_view()
+
+    def _columns(self) -> _Columns:
+        if self._cache is None:
+            self._cache = _Columns(self.source, self.x, [s["y"] for s in self.series],
+                                   previous=self._previous)
+            self._previous = None
+        return self._cache
+
+    def _refresh_view(self) -> None:
+        if not self.downsamples():
+            if self.view is not None:
+                super()._set_property("view", None)
+                self.source.readers_changed()  # the page draws the source again: send its rows
+            return
+        super()._set_property("view", self._columns().view(self.x_range,
+                                                          self.inner_width or DEFAULT_PIXELS))
+
+
+class _Columns:
+    """A chart's columns as sent (datetimes as epoch ms), with what downsampling
+    needs to know about them; made again whenever the source changes."""
+
+    xs: list[Any]
+    x_clean: bool
+    sorted: bool
+    x_extent: tuple[float, float] | None
+
+    def __init__(self, source: ColumnDataSource, x: str, ys: list[str], *,
+                 previous: _Columns | None = None) -> None:
+        data = source.data
+        self.rows = source.length
+        self.x_name, self.y_names = x, list(dict.fromkeys(ys))
+        raw_x = data.get(x, [])
+        prepared = [_prepared(data.get(y, [])) for y in self.y_names]
+        self.ys = [column for column, _ in prepared]
+        self.clean = [clean for _, clean in prepared]
+        if (previous is not None and previous.x_name == x and previous.x_clean
+                and raw_x is not previous.xs and raw_x == previous.xs):
+            # The same x values in a new list (the app replaced y): what was worked
+            # out about them holds. Not the same list: that may have changed in place.
+            self.xs, self.x_clean = raw_x, True
+            self.sorted, self.x_extent = previous.sorted, previous.x_extent
+            return
+        self.xs, self.x_clean = _prepared(raw_x)
+        x_clean = self.x_clean
+        self.sorted = x_clean and self.xs == sorted(self.xs)  # timsort: one run, linear
+        finite = self.xs if x_clean else [
+            v for v in self.xs if isinstance(v, (int, float)) and math.isfinite(v)]
+        if not finite:
+            self.x_extent = None
+        elif self.sorted:
+            self.x_extent = (finite[0], finite[-1])
+        else:
+            self.x_extent = (min(finite), max(finite))
+
+    def view(self, x_range: list[float] | None, pixels: int) -> dict[str, Any]:
+        extent = self.x_extent
+        lo, hi = x_range if x_range is not None else (extent or (0.0, 1.0))
+        if self.sorted:
+            rows = minmax_rows(self.xs, self.ys, lo, hi, pixels, clean=self.clean)
+        else:
+            visible = [i for i, v in enumerate(self.xs)
+                       if isinstance(v, (int, float)) and lo <= v <= hi]
+            rows = index_minmax_rows(self.ys, visible, pixels)
+        data = {self.x_name: [self.xs[i] for i in rows]}
+        for name, column in zip(self.y_names, self.ys, strict=True):
+            data[name] = [column[i] for i in rows]
+        return {"data": data, "rows": self.rows, "x_extent": list(extent) if extent else None}
+
+
+def _prepared(values: list[Any]) -> tuple[list[Any], bool]:
+    """The column as the page reads it, and whether it holds only finite numbers.
+
+    A column of plain finite numbers is used as it is (only read, never changed):
+    copying and checking 1,000,000 values again would double the cost of an update.
+    """
+    if set(map(type, values)) <= {int, float}:
+        try:
+            if all(map(math.isfinite, values)):
+                return values, True
+        except OverflowError:  # an int too large for a float
+            pass
+    column = column_json(values)
+    return column, is_clean(column)

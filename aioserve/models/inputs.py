@@ -75,9 +75,20 @@ class Slider(Input):
     value = Float(0.0, settable=True, help="The chosen value")
     show_value = Bool(True, help="Show the value beside the title")
 
+    def __init__(self, **kwargs: Any) -> None:
+        if "value" not in kwargs:  # the default 0 moved into [start, end], not refused
+            start, end = kwargs.get("start", 0.0), kwargs.get("end", 1.0)
+            if _numbers(start, end) and start <= end:
+                kwargs["value"] = min(max(0.0, start), end)
+        super().__init__(**kwargs)
+
     def validate_client(self, attr: str, value: Any) -> None:
         if not self.start <= value <= self.end:
             raise ValueError(f"Slider.value: {value} is outside [{self.start}, {self.end}]")
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 class _NumberPair(Property[list[float]]):
@@ -104,6 +115,13 @@ class RangeSlider(Input):
     end = Float(1.0, help="The largest value")
     step = Float(0.1, low=0, help="The distance between values (0: any value)")
     value = _NumberPair([0.0, 1.0], settable=True, help="The chosen [low, high]")
+
+    def __init__(self, **kwargs: Any) -> None:
+        if "value" not in kwargs:  # the default (0, 1) becomes the whole range when outside
+            start, end = kwargs.get("start", 0.0), kwargs.get("end", 1.0)
+            if _numbers(start, end) and start <= end and not (start <= 0 and end >= 1):
+                kwargs["value"] = [start, end]
+        super().__init__(**kwargs)
 
     def validate_client(self, attr: str, value: Any) -> None:
         if value[0] < self.start or value[1] > self.end:
@@ -192,10 +210,18 @@ class Select(Input):
 
     title = String("", help="The label above the list")
     options = _Options([], help="The choices: values, or (value, label) pairs")
-    value = String("", settable=True, help="The chosen option's value")
+    value = String("", settable=True,
+                   help="The chosen option's value (default: the first option's)")
+
+    def __init__(self, **kwargs: Any) -> None:
+        if "value" not in kwargs and kwargs.get("options"):  # what the page shows anyway
+            options = self.__properties__["options"].check(self, kwargs["options"])
+            kwargs["value"] = _option_values(options)[0]
+        super().__init__(**kwargs)
 
     def validate_client(self, attr: str, value: Any) -> None:
-        if value not in _option_values(self.options):
+        values = _option_values(self.options)
+        if value not in values and (value or values):  # '' only while there are no options
             raise ValueError(f"Select.value: {value!r} is not one of the options")
 
 

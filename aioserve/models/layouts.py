@@ -58,7 +58,8 @@ class Tabs(Widget):
         super().__init__(**kwargs)
 
     def validate_client(self, attr: str, value: Any) -> None:
-        if attr == "active" and value >= len(self.children):
+        # 0 stands for "the first tab" before any tab exists.
+        if attr == "active" and value >= max(1, len(self.children)):
             raise ValueError(f"Tabs.active: no tab {value}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
+from weakref import ReferenceType, ref
 
 from aioserve.document.binary import binary_column
 from aioserve.document.model import Model
@@ -14,8 +15,9 @@ from aioserve.document.properties import Int, List, Property
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # A source longer than this whose every reader fetches its rows from the server
-# (a DataTable: `fetches_rows = True`) keeps its data there: the page gets the column
-# names and `revision` only, so a million-row table costs the page a window of rows.
+# (a DataTable, a Chart drawing a downsampled view: `fetches_rows`) keeps its data
+# there: the page gets the column names and `revision` only, so a million-row table
+# costs the page a window of rows.
 PAGE_ROWS_LIMIT = 10_000
 
 
@@ -128,6 +130,12 @@ class _Revision(Property[int]):
         raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, counted by the source")
 
 
+class SourceWatcher(Protocol):
+    """A chart that draws a downsampled view of a source (charts.py)."""
+
+    def _source_changed(self) -> None: ...
+
+
 class ColumnDataSource(Model):
     """Columns of data. Charts and tables on the same source follow it.
 
@@ -166,6 +174,21 @@ class ColumnDataSource(Model):
 
     def _data_changed(self) -> None:
         super()._set_property("revision", self.revision + 1)
+        for watcher_ref in self._watchers:
+            watcher = watcher_ref()
+            if watcher is not None:
+                watcher._source_changed()
+
+    # Charts told of every change of the rows, to downsample them again. Weak: a
+    # chart dropped by the app must not live on through its source.
+    _watchers: tuple[ReferenceType[SourceWatcher], ...] = ()
+
+    def _watch(self, watcher: SourceWatcher) -> None:
+        live = tuple(r for r in self._watchers if r() is not None and r() is not watcher)
+        self._watchers = (*live, ref(watcher))
+
+    def _unwatch(self, watcher: SourceWatcher) -> None:
+        self._watchers = tuple(r for r in self._watchers if r() not in (None, watcher))
 
     def keeps_data(self) -> bool:
         """Whether the page goes without this source's data: it is longer than
@@ -221,7 +244,8 @@ class ColumnDataSource(Model):
 
     def validate_client(self, attr: str, value: Any) -> None:
         if any(i >= self.length for i in value):
-            raise ValueError(f"ColumnDataSource.selected: index out of range ({self.length} rows)")
+            raise ValueError(f"ColumnDataSource.selected: {value!r:.60} has an index out of "
+                             f"range ({self.length} rows)")
 
     def stream(self, new_data: Mapping[str, Any], rollover: int | None = None) -> None:
         """Append rows; keep only the last `rollover` rows when given."""

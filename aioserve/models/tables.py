@@ -114,10 +114,13 @@ class DataTable(Widget):
 
     def validate_client(self, attr: str, value: Any) -> None:
         if attr == "sort" and value is not None:
-            if not self.sortable:
-                raise ValueError("DataTable.sort: this table is not sortable")
             check_sort(self.source, value["field"], "DataTable.sort")
-        elif attr == "filter" and not self.filterable:
+
+    def client_may_set(self, attr: str) -> None:
+        """What the page offers the user; the app itself may sort and filter any table."""
+        if attr == "sort" and not self.sortable:
+            raise ValueError("DataTable.sort: this table is not sortable")
+        if attr == "filter" and not self.filterable:
             raise ValueError("DataTable.filter: this table has no filter box")
 
     def fetch_rows(self, start: int, end: int) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ class ServerState:
     origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
     connections: set[Connection] = field(default_factory=set)
     draining: bool = False
+    # Wall-clock seconds for token expiry (minting and checking); tests put a clock they move.
+    clock: Callable[[], float] = time.time
 
     def session_count(self) -> int:
         return sum(len(a.registry) for a in self.apps.values())

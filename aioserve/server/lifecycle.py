@@ -8,14 +8,17 @@ hooks; on cleanup: loops cancelled, then `on_server_unloaded`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psutil
 from aiohttp import web
 
+from aioserve.server import collector
 from aioserve.server.keys import STATE, ServerState
 from aioserve.sessions.protocol import CLOSE_GOING_AWAY
 
@@ -28,6 +31,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     for served in state.apps.values():
         served.server_context = state
         await served.engine.on_server_loaded(state)
+    collector.freeze_startup()
     config = state.config
     loops = [
         _every(config.check_unused_sessions_ms, lambda: reap(state)),
@@ -76,7 +80,10 @@ async def reap(state: ServerState) -> int:
     """One sweep of the reaper over every app; returns how many sessions it ended."""
     now = time.monotonic()
     lifetime = state.config.unused_session_lifetime_ms
-    return sum([await s.registry.reap(now, lifetime) for s in state.apps.values()])
+    ended = sum([await s.registry.reap(now, lifetime) for s in state.apps.values()])
+    if ended:
+        collector.sessions_ended(ended, state.session_count())
+    return ended
 
 
 def log_stats(state: ServerState) -> None:
@@ -92,8 +99,33 @@ def log_stats(state: ServerState) -> None:
 
 def log_memory(state: ServerState) -> None:
     info = psutil.Process().memory_info()
-    log.info("[pid %d] Memory usage: %0.2f MB (RSS), %0.2f MB (VMS)", os.getpid(),
+    pid = os.getpid()
+    log.info("[pid %d] Memory usage: %0.2f MB (RSS), %0.2f MB (VMS)", pid,
              info.rss / 2**20, info.vms / 2**20)
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    # As `bokeh serve` does at DEBUG: what is still in memory, live or not yet freed.
+    # A walk of the whole heap, so only when asked for (--mem-log-frequency at debug).
+    # The engines say what to count: aioserve's types, Bokeh's, or both.
+    engines = {type(s.engine): s.engine for s in state.apps.values()}.values()
+    kinds: dict[str, tuple[type, ...]] = {}
+    for engine in engines:
+        for name, types in engine.memory_kinds().items():
+            kinds[name] = kinds.get(name, ()) + types
+    counts = dict.fromkeys(kinds, 0)
+    tracked = 0
+    for obj in gc.get_objects():
+        tracked += 1
+        for name, types in kinds.items():
+            if isinstance(obj, types):
+                counts[name] += 1
+                break
+    for name, count in counts.items():
+        log.debug("[pid %d]   uncollected %s: %d", pid, name, count)
+    prefixes = tuple(e.app_module_prefix for e in engines if e.app_module_prefix)
+    modules = sum(1 for name in list(sys.modules) if prefixes and name.startswith(prefixes))
+    log.debug("[pid %d]   app modules: %d, objects tracked by the gc: %d, live sessions: %d",
+              pid, modules, tracked, state.session_count())
 
 
 async def _sync(func: Callable[[ServerState], None], state: ServerState) -> None:

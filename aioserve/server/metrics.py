@@ -59,21 +59,23 @@ class ServerMetrics:
             f"How late a {LAG_INTERVAL_S} s sleep on the event loop wakes up",
             buckets=LAG_BUCKETS, registry=self.registry)
         self.last_lag_s = 0.0
-        self.live: dict[str, set[Connection]] = {path: set() for path in state.apps}
+        self.state = state
         self.closed: dict[str, Traffic] = {path: Traffic() for path in state.apps}
         self.registry.register(_StateCollector(state, self))
 
     def connection_opened(self, app_path: str, connection: Connection) -> None:
-        self.live[app_path].add(connection)
         self.closed[app_path].opened += 1
 
     def connection_closed(self, app_path: str, connection: Connection) -> None:
-        self.live[app_path].discard(connection)
         totals = self.closed[app_path]
         totals.messages_in += connection.messages_in
         totals.bytes_in += connection.bytes_in
         totals.messages_out += connection.messages_out
         totals.bytes_out += connection.bytes_out
+
+    def live(self, app_path: str) -> list[Connection]:
+        """The app's open websockets, read from its sessions: the one count there is."""
+        return [c for s in self.state.apps[app_path].registry.sessions for c in s.connections]
 
     def traffic(self, app_path: str) -> Traffic:
         """Closed connections' totals plus the live connections' counts so far."""
@@ -81,7 +83,7 @@ class ServerMetrics:
         result = Traffic(opened=totals.opened, messages_in=totals.messages_in,
                          messages_out=totals.messages_out, bytes_in=totals.bytes_in,
                          bytes_out=totals.bytes_out)
-        for c in self.live[app_path]:
+        for c in self.live(app_path):
             result.messages_in += c.messages_in
             result.bytes_in += c.bytes_in
             result.messages_out += c.messages_out
@@ -133,7 +135,7 @@ class _StateCollector(Collector):
             destroyed.add_metric(labels, registry.destroyed_total)
             errors.add_metric(labels, registry.ended_callback_errors
                               + sum(s.callback_errors for s in sessions))
-            conns.add_metric(labels, len(self.metrics.live[path]))
+            conns.add_metric(labels, len(self.metrics.live(path)))
             opened.add_metric(labels, traffic.opened)
             msgs_in.add_metric(labels, traffic.messages_in)
             msgs_out.add_metric(labels, traffic.messages_out)

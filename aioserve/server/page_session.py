@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -134,7 +133,7 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
         log.exception("process_request of %s failed", served.path)
         raise AppFailed(f"process_request failed: {exc!r}") from exc
     try:
-        token = mint_token(session_id, extra, config, time.time(), app_path=served.path)
+        token = mint_token(session_id, extra, config, state.clock(), app_path=served.path)
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
         log.error("The session token of %s is too large: %s", served.path, exc)
         raise AppFailed(f"process_request returned too much data for the session token "

@@ -52,7 +52,7 @@ def app_page(served: ServedApp) -> Handler:
 
 def render(request: web.Request, served: ServedApp, *, token: str = "", title: str = "",
            error: str | None = None, status: int = 200) -> web.Response:
-    title = title or served.name or "aioserve"
+    title = title or served.title_seen or served.name or "aioserve"
     if error is None and served.engine.templates_path is None:
         html = _page_shell(request, served).replace(_TOKEN_MARK, str(markupsafe.escape(token)))
         html = html.replace(_TITLE_MARK, str(markupsafe.escape(title)))

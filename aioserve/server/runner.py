@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -17,14 +17,16 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.config import Config
+from aioserve.errors import AioserveError
 from aioserve.logs import configure_logging
+from aioserve.server import collector
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
 from aioserve.server.app import Apps, create_app
 from aioserve.server.bad_requests import quiet_server_log
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
 from aioserve.server.tls import ssl_context
-from aioserve.server.workers import run_workers
+from aioserve.server.workers import bind_socket, run_workers
 
 log = logging.getLogger("aioserve.server")
 
@@ -45,7 +47,12 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
                            handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     try:
-        await _start_site(runner, config, sock, context)
+        try:
+            await _start_site(runner, config, sock, context)
+        except BaseException:
+            # Never listened: nothing to drain, and no "Draining" line before the error.
+            _state_of(app).draining = True
+            raise
         urls = app_urls(app, config, runner)
         if announce:
             for url in urls:
@@ -68,10 +75,29 @@ async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket
         site = web.SockSite(runner, sock, ssl_context=context)
     elif config.unix_socket:
         site = web.UnixSite(runner, config.unix_socket)
+    elif config.port == 0 and config.address is None:
+        # aiohttp would give IPv4 and IPv6 a free port each, and the startup line could
+        # name only one: a dual-stack socket has one port for both.
+        try:
+            sock = bind_socket(config)
+        except OSError as exc:
+            raise AioserveError(f"cannot listen on {listen_target(config)}: {exc}") from exc
+        site = web.SockSite(runner, sock, ssl_context=context)
     else:
         site = web.TCPSite(runner, config.address, config.port, ssl_context=context)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        raise AioserveError(f"cannot listen on {listen_target(config)}: "
+                            f"{os.strerror(exc.errno).lower() if exc.errno else exc}") from exc
     return site
+
+
+def listen_target(config: Config) -> str:
+    """Where the server was asked to listen, as a user typed it."""
+    if config.unix_socket:
+        return config.unix_socket
+    return f"port {config.port}" + (f" of {config.address}" if config.address else "")
 
 
 def app_urls(app: web.Application, config: Config, runner: web.BaseRunner) -> list[str]:
@@ -122,16 +148,16 @@ def run(apps: Sequence[str] | Apps, config: Config) -> None:
 
 
 def tune_garbage_collector() -> None:
-    """Collect the young generation less often, and the old one rarely.
+    """Collect the young generation less often, the old one after the reaper.
 
     With 10,000 sessions, CPython's default thresholds ran full collections
     of the whole heap (0.5-1.2 s, freeing nothing) every few seconds: pings
     went out late and pongs were read after their deadline, dropping healthy
-    connections (bench/RESULTS.md, measure 6). A server's objects are
-    long-lived documents; the few cycles they make are still collected.
+    connections (bench/RESULTS.md, measure 6). Full passes now run after the
+    reaper, in proportion to the sessions that ended (aioserve.server.collector).
     Only `run` does this: it owns the process, `serve` and `create_app` do not.
     """
-    gc.set_threshold(50_000, 50, 100)
+    collector.tune()
 
 
 async def serve_until_signal(apps: Any, config: Config, *, show: bool,

@@ -28,6 +28,9 @@ class ServedApp:
     registry: SessionRegistry = field(init=False)
     template: jinja2.Template = field(init=False)
     server_context: Any = None
+    # The title of the last document this process built for the app. A page with no
+    # session of its own (--lazy-sessions, --num-procs) shows it, not the route name.
+    title_seen: str = ""
 
     def __post_init__(self) -> None:
         self.registry = SessionRegistry(self.path)
@@ -66,5 +69,7 @@ class ServedApp:
         context = SessionContext(id=session_id, request=request, user=user,
                                  logout_url=logout_url, token_payload=token_payload or {},
                                  server_context=self.server_context, app_path=self.path)
-        return await self.engine.create_session(context)
+        session = await self.engine.create_session(context)
+        self.title_seen = session.title or self.title_seen
+        return session
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -14,8 +15,14 @@ from aiohttp.typedefs import Handler
 from aioserve.engines.base import EngineSession
 from aioserve.errors import ProtocolError
 from aioserve.security.admission import check_token
-from aioserve.security.origins import default_allowlist, origin_allowed, parse_origin_allowlist
+from aioserve.security.origins import (
+    OriginPattern,
+    default_allowlist,
+    origin_allowed,
+    parse_origin_allowlist,
+)
 from aioserve.security.tokens import TokenError, TokenPayload
+from aioserve.server.collector import release_websocket
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
@@ -28,6 +35,7 @@ from aioserve.sessions.protocol import (
     CLOSE_PROTOCOL_ERROR,
     CLOSE_SESSION_EXPIRED,
     SUBPROTOCOL,
+    FloodGuard,
     error_message,
     reply_message,
     resumed_message,
@@ -36,8 +44,6 @@ from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
-FLOOD_BURST = 2000  # messages a client may send at once...
-FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
 
 
@@ -59,9 +65,12 @@ def handler_for(served: ServedApp) -> Handler:
         if session is None:
             code, reason = refusal
             await ws.close(code=code, message=reason.encode()[:120])
+            release_websocket(request)
             return ws
         remote = request.get(REAL_REMOTE) or request.remote or ""
-        connection = Connection(ws, remote=remote)
+        # Uncompressed frames may go straight to the socket (Connection.corked).
+        raw = None if config.websocket_compression_level is not None else request.transport
+        connection = Connection(ws, remote=remote, raw=raw)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
         state.connections.add(connection)
         metrics = request.app.get(METRICS)
@@ -80,6 +89,7 @@ def handler_for(served: ServedApp) -> Handler:
             if metrics is not None:
                 metrics.connection_closed(served.path, connection)
             log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)
+            release_websocket(request)
         return ws
 
     return ws_handler
@@ -89,7 +99,7 @@ def _check_origin(request: web.Request, state: ServerState) -> None:
     patterns = state.origins
     scheme = None  # given entries name other sites too, whose scheme may differ from ours
     if patterns is None:
-        patterns = parse_origin_allowlist(_default_origins(request))
+        patterns = _default_patterns(_default_origins(request))
         # The default is this server itself, so its scheme too: https under TLS or
         # when --use-xheaders says so (the request is then a clone with that scheme).
         scheme = request.scheme
@@ -103,6 +113,12 @@ def _check_origin(request: web.Request, state: ServerState) -> None:
                     "--allow-websocket-origin=HOST[:PORT] or set AIOSERVE_ALLOW_WS_ORIGIN to "
                     "permit it; currently allowed: %s", origin, allowed)
         raise web.HTTPForbidden(text=f"origin {origin!r} is not allowed")
+
+
+@functools.lru_cache(maxsize=16)  # one entry per port the server listens on
+def _default_patterns(entries: tuple[str, ...]) -> tuple[OriginPattern, ...]:
+    """Parsed once, not on every websocket (it cost about 20 µs of each)."""
+    return parse_origin_allowlist(entries)
 
 
 def _default_origins(request: web.Request) -> tuple[str, ...]:
@@ -134,7 +150,7 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     session = served.registry.get(payload.session_id)
     if session is not None:
         return session, (0, "")
-    if payload.expired(time.time()):
+    if payload.expired(state.clock()):
         return None, (CLOSE_SESSION_EXPIRED, "Token is expired; reload the page for a new "
                       "session (or raise --session-token-expiration)")
     try:
@@ -145,27 +161,12 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
     return session, (0, "")
 
 
-class _FloodGuard:
-    """A token bucket: bursts are fine, a sustained flood closes the socket."""
-
-    def __init__(self) -> None:
-        self.tokens = float(FLOOD_BURST)
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
-        self.at = now
-        self.tokens -= 1
-        return self.tokens >= 0
-
-
 async def converse(ws: web.WebSocketResponse, connection: Connection,
                    session: ServerSession, timing: Callable[[float], None] | None = None,
                    ) -> None:
     """The aioserve engine's read loop; `timing` (--metrics) receives the seconds
     each `receive` took."""
-    guard = _FloodGuard()
+    guard = FloodGuard()
     async for frame in ws:
         if frame.type is WSMsgType.TEXT:
             connection.messages_in += 1
@@ -198,16 +199,19 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
             continue
         started = time.perf_counter()
         try:
-            reply = session.receive(connection, message)
-        except ProtocolError as exc:
-            connection.send(error_message(msg_id, exc.code, exc.message))
-        except Exception:  # a model's own check broke: refuse the message, keep the socket
-            log.exception("Error handling a message of session %s", session.id)
-            connection.send(error_message(msg_id, "internal_error", "the server failed to handle "
-                                   "this message"))
-        else:
-            session.flush()  # its patch goes before its ok
-            connection.send(reply_message(msg_id, reply))
+            # The patch and its ok (or the error) in one write, with no loop turn between.
+            with connection.corked(), session.document._flushed_by_caller():
+                try:
+                    reply = session.receive(connection, message)
+                except ProtocolError as exc:
+                    connection.send(error_message(msg_id, exc.code, exc.message))
+                except Exception:  # a model's own check broke: refuse it, keep the socket
+                    log.exception("Error handling a message of session %s", session.id)
+                    connection.send(error_message(msg_id, "internal_error", "the server failed "
+                                                 "to handle this message"))
+                else:
+                    session.flush()  # its patch goes before its ok
+                    connection.send(reply_message(msg_id, reply))
         finally:
             if timing is not None:
                 timing(time.perf_counter() - started)

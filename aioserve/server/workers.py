@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aioserve.config import Config
-from aioserve.errors import AioserveError
+from aioserve.errors import AioserveError, ConfigError
 
 log = logging.getLogger("aioserve.server")
 
@@ -48,7 +48,7 @@ def run_workers(apps: Any, config: Config, *, serve_worker: ServeWorker,
     if sys.platform == "win32":
         raise AioserveError("--num-procs is not supported on Windows")
     if config.unix_socket:
-        raise AioserveError("--num-procs cannot be combined with --unix-socket")
+        raise ConfigError("--num-procs cannot be combined with --unix-socket")
     from aioserve.server.app import check_security_options
     from aioserve.server.auth import load_auth_module
 
@@ -56,7 +56,12 @@ def run_workers(apps: Any, config: Config, *, serve_worker: ServeWorker,
     check_security_options(config)
     if config.auth_module:
         load_auth_module(config.auth_module)
-    sock = bind_socket(config)
+    try:
+        sock = bind_socket(config)
+    except OSError as exc:  # e.g. the port is in use: one line from the CLI, exit status 1
+        where = f"port {config.port}" + (f" of {config.address}" if config.address else "")
+        raise AioserveError(f"cannot listen on {where}: "
+                            f"{os.strerror(exc.errno).lower() if exc.errno else exc}") from exc
     port = sock.getsockname()[1]
     scheme = "https" if config.ssl_certfile else "http"
     host = config.address or "localhost"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from aioserve.document.binary import Outgoing
@@ -22,13 +25,48 @@ class Transport(Protocol):
     async def close(self, *, code: int = 1000, message: bytes = b"") -> bool: ...
 
 
+class RawTransport(Protocol):
+    """The socket under an uncompressed websocket (asyncio's transport)."""
+
+    def write(self, data: bytes) -> None: ...
+    def is_closing(self) -> bool: ...
+    def get_write_buffer_size(self) -> int: ...
+
+
+# Frames written straight to the socket only while less than this waits in its
+# buffer; beyond it the writer task applies aiohttp's flow control.
+RAW_WRITE_LIMIT = 64 * 1024
+
+
+def text_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """A final, unmasked text frame (RFC 6455 5.2), as a server sends it; opcode 0x2
+    makes it a binary frame."""
+    n = len(payload)
+    first = 0x80 | opcode
+    if n < 126:
+        head = struct.pack("!BB", first, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", first, 126, n)
+    else:
+        head = struct.pack("!BBQ", first, 127, n)
+    return head + payload
+
+
 class Connection:
     """Queues frames (text, and the binary frames of numeric columns) and writes them in
-    order, from one short-lived task."""
+    order, from one short-lived task.
 
-    def __init__(self, transport: Transport, *, remote: str = "") -> None:
+    Inside `corked()` (the reply to one client message), frames wait and then go
+    out together in a single socket write when nothing else is being written:
+    a message's patch and its `ok` cost one write and no task.
+    """
+
+    def __init__(self, transport: Transport, *, remote: str = "",
+                 raw: RawTransport | None = None) -> None:
         self.transport = transport
         self.remote = remote
+        self._raw = raw  # None: compressed, or not a plain socket; always the writer task
+        self._corked = False
         self._outbox: deque[str | bytes] = deque()
         self._writer: asyncio.Task[None] | None = None
         self.synced = False  # patches flow only after the client pulled or resumed
@@ -45,8 +83,36 @@ class Connection:
             self._outbox.extend(message.buffers)
             message = message.text
         self._outbox.append(message)
-        if self._writer is None:
+        if self._writer is None and not self._corked:
             self._writer = asyncio.ensure_future(self._drain())
+
+    @contextmanager
+    def corked(self) -> Iterator[None]:
+        """Hold what is sent inside, then write it at once (see the class)."""
+        if self._corked:
+            yield
+            return
+        self._corked = True
+        try:
+            yield
+        finally:
+            self._corked = False
+            self._uncork()
+
+    def _uncork(self) -> None:
+        if not self._outbox or self._writer is not None:
+            return  # nothing held, or the writer task is running and takes it in turn
+        raw = self._raw
+        if (raw is None or raw.is_closing() or self.transport.closed
+                or raw.get_write_buffer_size() > RAW_WRITE_LIMIT):
+            self._writer = asyncio.ensure_future(self._drain())
+            return
+        frames = [text_frame(f, 0x2) if isinstance(f, bytes) else text_frame(f.encode())
+                  for f in self._outbox]
+        self.messages_out += sum(isinstance(f, str) for f in self._outbox)
+        self.bytes_out += sum(map(len, self._outbox))
+        self._outbox.clear()
+        raw.write(b"".join(frames))
 
     async def _drain(self) -> None:
         try:

@@ -7,6 +7,7 @@ The bokeh engine speaks Bokeh's protocol instead (engines/bokeh/protocol.py).
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import orjson
@@ -23,6 +24,9 @@ CLOSE_PROTOCOL_ERROR = 4001
 CLOSE_SESSION_EXPIRED = 4004
 CLOSE_FLOOD = 4008
 CLOSE_APP_ERROR = 4011
+
+FLOOD_BURST = 2000  # messages a client may send at once...
+FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -75,3 +79,19 @@ def resumed_message(seq: int) -> str:
 
 def reload_message() -> str:
     return dumps({"type": "reload"})
+
+
+class FloodGuard:
+    """A token bucket: bursts are fine, a sustained flood closes the socket
+    (CLOSE_FLOOD). Both engines' read loops use one per connection."""
+
+    def __init__(self) -> None:
+        self.tokens = float(FLOOD_BURST)
+        self.at = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
+        self.at = now
+        self.tokens -= 1
+        return self.tokens >= 0

@@ -48,7 +48,7 @@ class ServerSession:
         self.destroyed = False
         self.callback_errors = 0
         self._on_destroy = on_destroy
-        document._go_live(self, asyncio.get_running_loop())
+        document.go_live(self, asyncio.get_running_loop())
 
     @property
     def title(self) -> str:
@@ -71,7 +71,7 @@ class ServerSession:
     # ---- outgoing
 
     def doc_message(self) -> Outgoing:
-        self.document._flush(force=True)  # the snapshot must include every numbered change
+        self.document.flush(force=True)  # the snapshot must include every numbered change
         return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
@@ -132,7 +132,7 @@ class ServerSession:
     def flush(self) -> None:
         """Send the document's pending changes now, not a loop turn later (a hold
         still batches): the user who sent a message is waiting for its effect."""
-        self.document._flush()
+        self.document.flush()
 
     def receive(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
         """Apply one `set` or `event` from a client, or answer a `rows` request (the
@@ -151,13 +151,16 @@ class ServerSession:
                                     " from the browser")
             try:
                 value = prop.check(model, message["value"])
+                may_set = getattr(model, "client_may_set", None)  # a control the page shows?
+                if may_set is not None:
+                    may_set(attr)
                 validate = getattr(model, "validate_client", None)
                 if validate is not None:
                     validate(attr, value)
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
-            with self.document._changes_from(connection):
-                setattr(model, attr, value)
+            with self.document.changes_from(connection):
+                model._set_property(attr, value)  # checked above: not a second time
         elif kind == "event":
             name = _field(message, "event", str)
             data = message.get("data", {})
@@ -187,11 +190,13 @@ class ServerSession:
             return
         self.destroyed = True
         self.context.destroyed = True
-        await self.document._destroy()
-        if self._on_destroy is not None:
-            await self._on_destroy(self)
-        self.connections.clear()
-        self._replay.clear()
+        await self.document.destroy()
+        try:
+            if self._on_destroy is not None:
+                await self._on_destroy(self)
+        finally:
+            self.connections.clear()
+            self._replay.clear()
 
 
 def _rows_reply(model: object, message: dict[str, Any]) -> dict[str, Any]:

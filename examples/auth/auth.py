@@ -78,10 +78,11 @@ class LoginHandler(web.View):
         after = str(form.get("next", ""))
         if _throttled(name):
             return _page(request, _login_form(request, after, "Too many attempts; wait a "
-                                                              "minute and try again."), 429)
+                                                              "minute and try again.", name), 429)
         if not check_password(name, password):
             _failures[name].append(time.monotonic())
-            return _page(request, _login_form(request, after, "Wrong name or password."), 401)
+            return _page(request, _login_form(request, after, "Wrong name or password.", name),
+                         401)
         _failures.pop(name, None)
         session = await aiohttp_session.new_session(request)  # a new cookie: no fixation
         session["user"] = name
@@ -103,15 +104,18 @@ class LogoutHandler(web.View):
         raise web.HTTPFound("login")  # relative: stays under the prefix
 
 
-def _login_form(request: web.Request, after: str, error: str = "") -> str:
+def _login_form(request: web.Request, after: str, error: str = "", name: str = "") -> str:
+    """The form; after a failed attempt it keeps the name typed and focuses the password."""
     message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    name_focus, password_focus = ("", " autofocus") if name else (" autofocus", "")
     return f"""
         <h1>Sign in</h1>{message}
         <form method="post">{xsrf_form_html(request)}
           <input type="hidden" name="next" value="{html.escape(after)}">
-          <label>Name <input name="username" autocomplete="username" required autofocus></label>
+          <label>Name <input name="username" autocomplete="username" required
+                 value="{html.escape(name)}"{name_focus}></label>
           <label>Password <input name="password" type="password"
-                 autocomplete="current-password" required></label>
+                 autocomplete="current-password" required{password_focus}></label>
           <button type="submit">Sign in</button>
         </form>"""
 

@@ -27,7 +27,8 @@ def app(doc):
 
     def clicked():
         count["n"] += 1
-        clicks.label = f"Clicked {count['n']} times"
+        n = count["n"]
+        clicks.label = f"Clicked {n} time{'' if n == 1 else 's'}"
 
     name.on_change("value", greet)
     clicks.on_click(clicked)

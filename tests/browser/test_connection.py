@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -191,7 +192,8 @@ async def test_a_reaped_session_with_an_old_token_reloads_into_a_new_one(
     await page.get_by_role("button", name="Add one").click()
     await expect(page.get_by_text("count 1")).to_be_visible()
     first = server.session("/counter").id
-    await asyncio.sleep(1.1)  # the page's token can no longer create a session
+    later = time.time() + 2  # the page's token can no longer create a session
+    server.state.clock = lambda: later
 
     gate.open.clear()
     await server.drop_connections("/counter")

@@ -3,11 +3,13 @@ light and the dark theme (test-artifacts/gallery-*.png)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
@@ -170,3 +172,26 @@ async def test_notebook_with_pandas_and_matplotlib(live: Any, browser: Browser,
         await page.context.close()
     await both_themes(live, browser, screenshot, "notebook-pandas",
                       EXAMPLES / "notebook_pandas.ipynb")
+
+
+async def test_the_matplotlib_figure_follows_the_dark_theme(live: Any, browser: Browser,
+                                                             screenshot: Any) -> None:
+    """Not a white rectangle on a dark page: its paper turns dark, its ink light."""
+    server, page = await open_example(live, browser, "notebook_pandas",
+                                      EXAMPLES / "notebook_pandas.ipynb", "dark")
+    try:
+        plot = page.locator("[data-name=plot]")
+        await expect(plot.locator("img")).to_be_visible()
+        await expect(plot).to_have_attribute("data-figure", "matplotlib")
+        await page.wait_for_timeout(300)
+        await screenshot(page, "gallery-matplotlib-dark", full_page=True)
+        # The figure as drawn on the page: its paper (a corner) is dark, not white.
+        drawn = await plot.locator("img").screenshot(animations="disabled")
+        with Image.open(io.BytesIO(drawn)) as image:
+            red, green, blue = image.convert("RGB").getpixel((3, 3))
+        assert max(red, green, blue) < 80, (red, green, blue)
+        await page.emulate_media(color_scheme="light")
+        assert await plot.locator("img").evaluate("el => getComputedStyle(el).filter") == "none"
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        await page.context.close()

@@ -34,9 +34,13 @@ async def test_login_through_the_form_reaches_the_app(live: Any, page: Page,
     await page.get_by_label("Password").fill("wrong password")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
+    # The name typed stays; the cursor waits in the empty password field.
+    await expect(page.get_by_label("Name")).to_have_value("demo")
+    await expect(page.get_by_label("Password")).to_have_value("")
+    await expect(page.get_by_label("Password")).to_be_focused()
+    await screenshot(page, "login-wrong-password")
 
-    await page.get_by_label("Name").fill("demo")
-    await page.get_by_label("Password").fill("demo-password")
+    await page.keyboard.type("demo-password")
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_selector(CONNECTED)
     assert page.url == server.url("/app")

@@ -30,7 +30,7 @@ def chart_app(doc: Document) -> None:
     more.on_click(lambda: source.stream(data(source.length, 200), rollover=POINTS))
     fix = Button(label="Fix", name="fix")
     fix.on_click(lambda: source.patch({"y": [(0, -1.0)]}))
-    doc.add_root(Column(more, fix, Chart(source=source, x="t", y="y")))
+    doc.add_root(Column(more, fix, Chart(source=source, x="t", y="y", downsample="none")))
 
 
 def expected(start: int, count: int) -> dict[str, list[object]]:

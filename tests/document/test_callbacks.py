@@ -315,9 +315,8 @@ async def test_one_callback_may_be_pending_twice_and_each_call_is_cancellable() 
     doc.add_timeout_callback(tick, 20)
     doc.add_timeout_callback(tick, 30)
     doc.remove_timeout_callback(tick)  # the earliest
-    await asyncio.sleep(0.015)
-    assert ran == []
-    await asyncio.sleep(0.03)
+    # Long past all three deadlines, however busy the machine: two calls, not three.
+    await asyncio.sleep(0.3)
     assert ran == [1, 1]
     with pytest.raises(ValueError):
         doc.remove_timeout_callback(tick)

@@ -155,7 +155,7 @@ def test_a_column_value_that_cannot_be_sent_is_refused_when_sent() -> None:
 
 
 def test_inputs_send_their_values() -> None:
-    assert RangeSlider(value=(1, 2)).to_json()["props"]["value"] == [1, 2]
+    assert RangeSlider(start=0, end=5, value=(1, 2)).to_json()["props"]["value"] == [1, 2]
     assert Select(options=[("r", "Red")], value="r").to_json()["props"]["options"] == [
         ["r", "Red"]]
     assert DatePicker(value=dt.date(2024, 5, 1)).to_json()["props"]["value"] == "2024-05-01"

@@ -159,11 +159,11 @@ def test_wrong_values_are_explained(cls: type[Model], name: str, value: Any,
 
 # (model, property, a value given, the value stored)
 COERCED: list[tuple[type[Model], str, Any, Any]] = [
-    (Slider, "value", 3, 3),
+    (Slider, "value", 1, 1),
     (Div, "width", 200.0, 200),  # a whole float is an int
-    (RangeSlider, "value", (1, 2), [1, 2]),
+    (RangeSlider, "value", (0, 1), [0, 1]),
     (Select, "options", [("r", "Red"), "green"], [["r", "Red"], "green"]),
-    (MultiSelect, "value", ("a", "b"), ["a", "b"]),
+    (MultiSelect, "value", (), []),
     (DatePicker, "value", dt.date(2024, 2, 29), "2024-02-29"),
     (DatePicker, "value", dt.datetime(2024, 2, 29, 13, 5), "2024-02-29"),
     (DatePicker, "min_date", "2024-02-01", "2024-02-01"),
@@ -232,5 +232,63 @@ def test_only_user_facing_values_are_settable_from_the_browser() -> None:
         "TextInput.value", "TextInput.value_input", "TextArea.value", "NumberInput.value",
         "Select.value", "MultiSelect.value", "RadioGroup.active", "DatePicker.value",
         "Tabs.active", "Card.collapsed", "ColumnDataSource.selected", "DataTable.sort",
-        "DataTable.filter",
+        "DataTable.filter", "Chart.x_range", "Chart.y_range", "Chart.inner_width",
     }
+
+
+# The same rules from Python: what the browser may not set, the app may not either,
+# in the constructor (whatever the keyword order) and by assignment.
+REFUSED_IN_PYTHON: list[tuple[Any, str]] = [
+    (lambda: Slider(value=5, end=1), "Slider.value: 5 is outside [0.0, 1]"),
+    (lambda: Slider(end=1, value=5), "Slider.value: 5 is outside [0.0, 1]"),
+    (lambda: Select(options=["a", "b"], value="c"), "Select.value: 'c' is not one of the options"),
+    (lambda: MultiSelect(options=["a"], value=["a", "z"]), "MultiSelect.value: ['z'] are not"),
+    (lambda: RangeSlider(start=0, end=10, value=(2, 11)), "RangeSlider.value: [2, 11] is outside"),
+    (lambda: NumberInput(low=0, high=5, value=6), "NumberInput.value: 6 is outside [0, 5]"),
+    (lambda: RadioGroup(labels=["a"], active=3), "RadioGroup.active: no option 3"),
+    (lambda: DatePicker(max_date="2024-01-31", value="2024-02-01"), "DatePicker.value: 2024-02-01"),
+    (lambda: Tabs(("a", Div()), active=2), "Tabs.active: no tab 2"),
+    (lambda: ColumnDataSource(data={"x": [1]}, selected=[4]), "ColumnDataSource.selected: [4]"),
+    (lambda: Chart({"x": [1], "y": [2]}, y="nope"),
+     "Chart.series: no column 'nope' in the source (it has: 'x', 'y')"),
+    (lambda: Chart({"t": [1], "y": [2]}, y="y"), "Chart.x: no column 'x' in the source"),
+]
+
+
+@pytest.mark.parametrize(("build", "words"), REFUSED_IN_PYTHON, ids=lambda v: (
+    v.split(":")[0] if isinstance(v, str) else None))
+def test_python_refuses_what_the_browser_may_not_set(build: Any, words: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        build()
+    assert str(caught.value).startswith(words)
+
+
+def test_an_assignment_out_of_range_is_refused_and_changes_nothing() -> None:
+    slider = Slider(start=0, end=10, value=3)
+    select = Select(options=["a", "b"], value="b")
+    chart = Chart({"x": [1, 2], "y": [3, 4]}, y="y")
+    for model, attr, value, words in [
+            (slider, "value", 11, "Slider.value: 11 is outside [0, 10]"),
+            (select, "value", "c", "Select.value: 'c' is not one of the options"),
+            (chart, "x", "nope", "Chart.x: no column 'nope'"),
+            (chart, "series", ["y", "nope"], "Chart.series: no column 'nope'"),
+            (chart, "source", ColumnDataSource(data={"a": [1]}), "Chart.x: no column 'x'")]:
+        before = model.to_json()
+        with pytest.raises(ValueError, match=re.escape(words)):
+            setattr(model, attr, value)
+        assert model.to_json() == before
+
+
+def test_values_within_the_rules_still_pass_in_python() -> None:
+    assert Slider(start=10, end=20).value == 10  # the default 0 moves into the range
+    assert RangeSlider(start=10, end=20).value == [10, 20]
+    assert Select(options=[("r", "Red"), "g"]).value == "r"  # what the page shows first
+    assert Select().value == ""  # no options yet: nothing chosen
+    assert Tabs().active == 0
+    chart = Chart(ColumnDataSource(data={}), x="t", y="v")  # columns come later
+    chart.source.data = {"t": [1], "v": [2]}
+    slider = Slider(start=0, end=10)
+    slider.end = -5  # the bounds may move first; the value is checked when it is set
+    slider.start = -10
+    slider.value = -7
+    assert slider.value == -7

@@ -7,6 +7,7 @@ import html
 import json
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from aioserve import Config, create_app
 from aioserve.client import ClientSession
 from aioserve.document.document import Document
 from aioserve.models import Div
+from aioserve.server.keys import states_of
 
 _META = re.compile(r'<meta name="(aioserve-[a-z]+)" content="([^"]*)"')
 
@@ -52,6 +54,19 @@ class Page:
         return html.unescape(dict(_META.findall(self.text))["aioserve-ws"])
 
 
+class Clock:
+    """A wall clock that moves only when told: token expiry without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @dataclass
 class Served:
     """A running server and an HTTP client that keeps cookies."""
@@ -61,6 +76,14 @@ class Served:
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
+
+    def fake_clock(self) -> Clock:
+        """From now on the server mints and checks tokens by a clock the test moves."""
+        clock = Clock()
+        assert self.server.app is not None
+        for state in states_of(self.server.app):
+            state.clock = clock
+        return clock
 
     @property
     def origin(self) -> str:

@@ -107,9 +107,10 @@ async def test_expiry_is_a_creation_window_not_a_session_lifetime(start, secret_
     served = await start(session_ids="signed", secret_key=secret_key,
                          session_token_expiration_s=1, unused_session_lifetime_ms=200,
                          check_unused_sessions_ms=50)
+    clock = served.fake_clock()
     page = await served.page("/app")
     first = await served.connect("/app", page.token, page.ws_path)
-    await asyncio.sleep(1.2)  # the token is now too old to create a session...
+    clock.advance(1.2)  # the token is now too old to create a session...
     # ...but its session is alive, so reconnecting (a second tab, a network glitch) works.
     second = await served.connect("/app", page.token, page.ws_path)
     assert second.id == first.id
@@ -125,10 +126,11 @@ async def test_expiry_is_a_creation_window_not_a_session_lifetime(start, secret_
 async def test_lazy_sessions_obey_the_window_too(start, secret_key) -> None:
     served = await start(session_ids="signed", secret_key=secret_key,
                          session_token_expiration_s=1, lazy_sessions=True)
+    clock = served.fake_clock()
     fresh, stale = await served.page("/app"), await served.page("/app")
     async with await served.connect("/app", fresh.token, fresh.ws_path):
         pass
-    await asyncio.sleep(1.1)
+    clock.advance(1.1)
     with pytest.raises(SessionClosed) as closed:
         await served.connect("/app", stale.token, stale.ws_path)
     assert closed.value.code == CLOSE_SESSION_EXPIRED
@@ -194,3 +196,32 @@ async def test_a_token_opens_only_its_own_app(start, secret_key, mode: str, read
         minimal += "." + _b64(hmac.new(key.encode(), minimal.encode(), hashlib.sha256).digest())
     async with await served.connect("/b", minimal, "/b/ws") as session:
         assert read_seen(session)["id"] == session_id
+
+
+async def test_bokeh_util_token_tokens_and_ours_interoperate(start, secret_key, read_seen) -> None:
+    """Tokens made by bokeh.util.token name no app: they open any app. Ours carry the
+    binding, and Bokeh's own functions still read and verify them."""
+    from bokeh.util.token import (
+        check_token_signature,
+        generate_jwt_token,
+        get_session_id,
+        get_token_payload,
+    )
+    from bokeh.util.token import generate_session_id as bokeh_session_id
+
+    served = await start({"/a": show_request, "/b": show_request}, session_ids="signed",
+                         secret_key=secret_key, lazy_sessions=True)
+    key = secret_key.encode()
+    session_id = bokeh_session_id(secret_key=key, signed=True)
+    theirs = generate_jwt_token(session_id, secret_key=key, signed=True,
+                                extra_payload={"headers": {"X-From": "bokeh"}})
+    for app in ("/a", "/b"):
+        async with await served.connect(app, theirs, f"{app}/ws") as session:
+            seen = read_seen(session)
+            assert seen["id"] == session_id and seen["headers"] == {"X-From": "bokeh"}
+    ours = (await served.page("/a")).token
+    assert check_token_signature(ours, secret_key=key, signed=True)
+    assert get_token_payload(ours)["aioserve_app"] == "/a"
+    assert await _refused(served, "/b/ws", ours) == 403
+    async with await served.connect("/a", ours, "/a/ws") as session:
+        assert session.id == get_session_id(ours)

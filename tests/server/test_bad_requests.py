@@ -14,7 +14,8 @@ from aiohttp import web
 
 from aioserve import create_app
 from aioserve.models import Div
-from aioserve.server.bad_requests import unparsed_cause
+from aioserve.server.access_log import ACCESS_LOG, AccessLogger
+from aioserve.server.bad_requests import quiet_server_log, unparsed_cause
 
 # One connection each. The cause named in the line is aiohttp's, so the
 # patterns only pin the status, the reason and the remote address.
@@ -99,3 +100,36 @@ def test_the_cause_is_one_printable_short_line() -> None:
     assert len(cause("x" * 5000)) == 100 and cause("x" * 5000).endswith("...")
     assert cause("") == "unparsable request"
     assert unparsed_cause(web.StreamResponse(status=400)) == "unparsable request"
+
+
+async def test_in_your_own_runner_junk_and_stalled_connections_stay_quiet(caplog) -> None:
+    """Embedding as docs/security.md says: `AppRunner(app, logger=quiet_server_log())`.
+    A stalled half request is closed by aiohttp's idle timer without a line."""
+    caplog.set_level(logging.INFO)
+    runner = web.AppRunner(create_app({"/app": hello}), access_log_class=AccessLogger,
+                           access_log=ACCESS_LOG, logger=quiet_server_log(),
+                           keepalive_timeout=0.5)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        stalled = []
+        for _ in range(5):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /app HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            stalled.append((reader, writer))
+        for data in BAD_REQUESTS:
+            await _send(port, data)
+        for reader, writer in stalled:
+            assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+            writer.close()
+    finally:
+        await runner.cleanup()
+    records = [r for r in caplog.records if r.levelno >= logging.INFO
+               and r.name.startswith(("aiohttp", "aioserve.http", "aioserve.access"))]
+    messages = [r.getMessage() for r in records]
+    assert len(messages) == len(BAD_REQUESTS), messages  # one each; none for the stalled
+    assert all(re.fullmatch(r"400 Bad Request: [ -~]{1,100} \(127\.0\.0\.1\)", m)
+               for m in messages), messages
+    assert not any(r.exc_info for r in records)

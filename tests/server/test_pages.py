@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -275,3 +276,26 @@ async def test_process_request_returning_too_much(client: Client, tmp_path: Path
     assert response.status == 500
     assert "process_request returned too much data for the session token" in (
         await response.text())
+
+
+async def test_a_lazy_page_carries_the_title_of_the_apps_documents() -> None:
+    """Under --num-procs sessions are lazy: the page has no document of its own. Once
+    this process has built one, pages carry its title, not the route name."""
+    from aioserve.testing import start_server
+
+    def titled(doc: Document) -> None:
+        doc.title = "Quarterly report"
+        doc.add_root(Div(text="hi"))
+
+    async with (start_server({"/report": titled}, lazy_sessions=True) as server,
+                aiohttp.ClientSession() as http):
+        async def page_title() -> str:
+            async with http.get(server.url + "/report") as response:
+                found = re.search(r"<title>([^<]*)</title>", await response.text())
+                assert found is not None
+                return found.group(1)
+
+        assert await page_title() == "report"  # nothing built here yet
+        async with server.open_session("/report") as tab:  # its websocket builds one
+            assert tab.title == "Quarterly report"
+        assert await page_title() == "Quarterly report"

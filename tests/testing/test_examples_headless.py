@@ -83,3 +83,17 @@ async def test_dashboard_window_changes_the_chart_title(aioserve_session: OpenSe
     await s.settled()
     assert s.find(type="Chart").title == "Last 10 readings"
     assert "Keep 10" in s.text()
+
+
+async def test_explorer_chart_title_names_both_axes_as_the_selects_do(
+        aioserve_session: OpenSession) -> None:
+    s = await aioserve_session(EXAMPLES / "explorer.py")
+    chart = s.find(type="Chart", label="Mean temperature (°C) by latitude (°)")
+    await s.set(s.find(label="X axis"), value="temperature")
+    await s.settled()
+    assert chart.title == "Mean temperature (°C), on both axes"
+    await s.set(s.find(label="Y axis"), value="rainfall")
+    await s.set(s.find(label="Continents"), value=["Europe"])  # a filter redraws it too
+    await s.settled()
+    assert chart.title == "Rainfall (mm / year) by mean temperature (°C)"
+    assert (chart.x_label, chart.y_label) == ("Mean temperature (°C)", "Rainfall (mm / year)")

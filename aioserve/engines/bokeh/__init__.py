@@ -18,6 +18,9 @@ from bokeh.application.handlers.function import FunctionHandler
 from bokeh.application.handlers.handler import Handler as BokehHandler
 from bokeh.application.handlers.notebook import NotebookHandler
 from bokeh.application.handlers.script import ScriptHandler
+from bokeh.document import Document as BokehDocument
+from bokeh.model import Model as BokehModel
+from bokeh.server.session import ServerSession as BokehServerSession
 
 from aioserve.engines.base import Engine, EngineSession, Timing
 from aioserve.engines.bokeh import pages, protocol
@@ -129,6 +132,12 @@ class BokehEngine(Engine):
                        timing: Timing | None) -> None:
         assert isinstance(session, BokehSession)  # this engine made it
         await protocol.converse(ws, connection, session, timing)
+
+    app_module_prefix = "bokeh_app_"
+
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        return {"Documents": (BokehDocument,), "Sessions": (BokehServerSession,),
+                "Models": (BokehModel,)}
 
     def add_routes(self, app: web.Application) -> None:
         pages.add_static_routes(app)

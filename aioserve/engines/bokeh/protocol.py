@@ -4,9 +4,9 @@ Bokeh's own transport-free parts do the work (`Protocol`, `Receiver`,
 `ProtocolHandler`, `ServerConnection`, `ServerSession`); this module is the
 socket they write to and the read loop that feeds them.
 
-Close codes: Bokeh closes with 10000 (internal error) and 10001 (protocol
-error), outside RFC 6455's range (browsers fail such a close as 1006). We
-close with 4000 and 4001 instead (docs/choices.md, "Bokeh engine").
+Close codes are Bokeh's: 10000 (internal error) and 10001 (protocol error).
+They lie past RFC 6455's 4999, but aiohttp sends and reads them and Chromium
+hands them to the page unchanged (checked; docs/choices.md, "Bokeh engine").
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from bokeh.server.connection import ServerConnection
 from bokeh.server.protocol_handler import ProtocolHandler
 from tornado import locks
 
+from aioserve.sessions.protocol import CLOSE_FLOOD, FloodGuard
+
 if TYPE_CHECKING:
     from aioserve.engines.base import Timing
     from aioserve.engines.bokeh.session import BokehSession
@@ -30,8 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aioserve.server")
 
-CLOSE_INTERNAL_ERROR = 4000  # Bokeh: 10000
-CLOSE_PROTOCOL_ERROR = 4001  # Bokeh: 10001
+CLOSE_INTERNAL_ERROR = 10000  # as Bokeh's server
+CLOSE_PROTOCOL_ERROR = 10001
 
 
 class BokehSocket:
@@ -82,6 +84,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
     socket = BokehSocket(ws, connection)
     bokeh_connection = ServerConnection(protocol, socket,  # type: ignore[arg-type]
                                         None, session.bokeh)  # type: ignore[arg-type]
+    guard = FloodGuard()
     try:
         await socket.send_message(protocol.create("ACK"))
         async for frame in ws:
@@ -93,6 +96,10 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                 break
             connection.messages_in += 1
             connection.bytes_in += len(fragment)
+            if not guard.allow():  # each frame counts: a Bokeh message is three or more
+                log.warning("closing a websocket of session %s: message flood", session.id)
+                await connection.close(CLOSE_FLOOD, "too many messages")
+                break
             started = time.perf_counter()
             try:
                 message = await receiver.consume(fragment)

@@ -1,12 +1,25 @@
 // Chart: line, scatter and bar series from a ColumnDataSource, drawn in SVG.
 // Redraws (at most once per animation frame) when the source changes; hover or
 // arrow keys show a guide and a tooltip with the values at the nearest x.
+// Zoom and pan (wheel, drag, shift-drag or the box tool, double-click or Reset,
+// + / - / 0 keys) set `x_range` / `y_range`, which the server hears; a
+// downsampled chart draws `view`, the rows the server picked for that range,
+// and reports its plot width (`inner_width`) so the server picks enough.
 
 import {h, px, svg} from "../dom.js";
 import {refId} from "../document.js";
 import {formatValue} from "../format.js";
 import {ModelView} from "./base.js";
 import {DEFAULT_HEIGHT, DEFAULT_WIDTH, computeLayout, describeChart, formatX, hoverOrder, nearest} from "./chart_layout.js";
+import {asRange, boxRange, clampRange, panBy, pixelToValue, sameRange, wheelFactor, zoomAround} from "./chart_zoom.js";
+
+const ICONS = {
+  pan: "M8 0l3 3H9v4h4V5l3 3-3 3V9H9v4h2l-3 3-3-3h2V9H3v2L0 8l3-3v2h4V3H5z",
+  box: "M1 1h5v2H3v3H1zM10 1h5v5h-2V3h-3zM1 10h2v3h3v2H1zM13 10h2v5h-5v-2h3z",
+  in: "M6.5 1a5.5 5.5 0 0 1 4.4 8.8l3.9 3.9-1.4 1.4-3.9-3.9A5.5 5.5 0 1 1 6.5 1zm0 2a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7zM6 4.5h1V6h1.5v1H7v1.5H6V7H4.5V6H6z",
+  out: "M6.5 1a5.5 5.5 0 0 1 4.4 8.8l3.9 3.9-1.4 1.4-3.9-3.9A5.5 5.5 0 1 1 6.5 1zm0 2a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7zM4.5 6h4v1h-4z",
+  reset: "M8 2a6 6 0 1 1-5.7 4.1l1.9.6A4 4 0 1 0 8 4v2L4.5 3.2 8 0z",
+};
 
 const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 
@@ -16,14 +29,27 @@ export class ChartView extends ModelView {
     this.layout = null;
     this.order = null;
     this.hoverAt = -1;
+    this.pointerX = null;
+    this.reportedWidth = 0;
     this.titleEl = h("figcaption", {class: "aio-chart-title"});
     this.legendEl = h("ul", {class: "aio-chart-legend"});
     this.svg = svg("svg", {class: "aio-chart-svg", role: "img", tabindex: "0"});
     this.tip = h("div", {class: "aio-chart-tip", hidden: true, "aria-hidden": "true"});
     this.plot = h("div", {class: "aio-chart-plot"}, this.svg, this.tip);
-    const el = h("figure", {class: "aio-chart"}, this.titleEl, this.legendEl, this.plot);
+    this.dragMode = "pan";
+    this.toolbar = this.makeToolbar();
+    this.head = h("div", {class: "aio-chart-head"}, this.titleEl, this.toolbar);
+    const el = h("figure", {class: "aio-chart"}, this.head, this.legendEl, this.plot);
+    this.svg.addEventListener("wheel", (event) => this.onWheel(event), {passive: false});
+    this.svg.addEventListener("pointerdown", (event) => this.onPointerDown(event));
+    this.svg.addEventListener("dblclick", (event) => {
+      if (this.canZoom() && this.inPlot(event)) this.setRanges(null, null);
+    });
     this.svg.addEventListener("pointermove", (event) => this.onPointer(event));
-    this.svg.addEventListener("pointerleave", () => this.showHover(-1));
+    this.svg.addEventListener("pointerleave", () => {
+      this.pointerX = null;
+      this.showHover(-1);
+    });
     this.svg.addEventListener("focus", () => this.showHover(Math.max(0, this.hoverAt)));
     this.svg.addEventListener("blur", () => this.showHover(-1));
     this.svg.addEventListener("keydown", (event) => this.onKey(event));
@@ -40,6 +66,141 @@ export class ChartView extends ModelView {
     this.bindSource();
     this.scheduleDraw();
     return el;
+  }
+
+  makeToolbar() {
+    const button = (key, label, onClick, pressed) => {
+      const icon = svg("svg", {viewBox: "0 0 16 16", width: 14, height: 14, "aria-hidden": "true"});
+      icon.append(svg("path", {d: ICONS[key], "fill-rule": "evenodd"}));
+      const b = h("button", {type: "button", class: "aio-chart-tool", title: label, "aria-label": label,
+        "data-tool": key}, icon);
+      if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
+      b.addEventListener("click", onClick);
+      return b;
+    };
+    const mode = (key) => () => {
+      this.dragMode = key;
+      for (const b of bar.querySelectorAll("[aria-pressed]")) b.setAttribute("aria-pressed", String(b.dataset.tool === key));
+    };
+    const bar = h("div", {class: "aio-chart-toolbar", role: "toolbar", "aria-label": "Zoom and pan"},
+      button("pan", "Pan (drag)", mode("pan"), true),
+      button("box", "Box zoom (drag a box; shift-drag in pan mode)", mode("box"), false),
+      button("in", "Zoom in (+)", () => this.zoomBy(1 / 1.5)),
+      button("out", "Zoom out (-)", () => this.zoomBy(1.5)),
+      button("reset", "Reset zoom (double-click, 0)", () => this.setRanges(null, null)));
+    return bar;
+  }
+
+  canZoom() {
+    return this.props.zoom !== false && this.layout !== null && this.layout.xDomain !== null && this.ctx.live();
+  }
+
+  /** The data's x extent, for the same zoom-out limit the server keeps. */
+  dataExtent() {
+    const view = this.props.view;
+    if (view && Array.isArray(view.x_extent)) return view.x_extent;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of this.layout?.xs ?? []) {
+      if (isNum(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    return lo <= hi ? [lo, hi] : null;
+  }
+
+  /** Ask for new ranges (undefined: leave that one); the store takes them at once. */
+  setRanges(xRange, yRange) {
+    if (!this.ctx.live()) return;
+    if (xRange !== undefined) {
+      const next = xRange === null ? null : clampRange(xRange, this.dataExtent());
+      if ((xRange === null || next) && !sameRange(next, asRange(this.props.x_range))) this.ctx.set(this.id, "x_range", next);
+    }
+    if (yRange !== undefined) {
+      const next = yRange === null ? null : clampRange(yRange, null);
+      if ((yRange === null || next) && !sameRange(next, asRange(this.props.y_range))) this.ctx.set(this.id, "y_range", next);
+    }
+  }
+
+  inPlot(event) {
+    const p = this.toPlot(event);
+    const {plot} = this.layout ?? {};
+    return Boolean(plot) && p.x >= plot.left && p.x <= plot.left + plot.width && p.y >= plot.top && p.y <= plot.top + plot.height;
+  }
+
+  /** An event's position in the svg's own units. */
+  toPlot(event) {
+    const rect = this.svg.getBoundingClientRect();
+    const scale = (this.layout?.width ?? 1) / (rect.width || this.layout?.width || 1);
+    return {x: (event.clientX - rect.left) * scale, y: (event.clientY - rect.top) * scale};
+  }
+
+  zoomBy(factor, at = null, axis = "x") {
+    if (!this.canZoom()) return;
+    const {plot, xDomain, yDomain} = this.layout;
+    if (axis === "y") {
+      const anchor = at ? pixelToValue(yDomain, plot.top, plot.height, at.y, true) : null;
+      this.setRanges(undefined, zoomAround(yDomain, anchor, factor));
+      return;
+    }
+    const anchor = at ? pixelToValue(xDomain, plot.left, plot.width, at.x) : null;
+    this.setRanges(zoomAround(xDomain, anchor, factor));
+  }
+
+  onWheel(event) {
+    if (!this.canZoom() || !this.inPlot(event)) return; // the page scrolls outside the plot area
+    event.preventDefault();
+    const delta = event.deltaY || event.deltaX;
+    if (!delta) return;
+    this.zoomBy(wheelFactor(delta, event.deltaMode), this.toPlot(event), event.shiftKey ? "y" : "x");
+  }
+
+  onPointerDown(event) {
+    if (event.button !== 0 || !this.canZoom() || !this.inPlot(event)) return;
+    const start = this.toPlot(event);
+    const box = this.dragMode === "box" || event.shiftKey;
+    const {plot, xDomain, yDomain} = this.layout;
+    const yPinned = asRange(this.props.y_range);
+    let rect = null;
+    let moved = false;
+    this.svg.setPointerCapture?.(event.pointerId);
+    const move = (e) => {
+      const p = this.toPlot(e);
+      if (!moved && Math.hypot(p.x - start.x, p.y - start.y) < 3) return;
+      moved = true;
+      this.showHover(-1);
+      if (box) {
+        if (!rect) {
+          rect = svg("rect", {class: "aio-chart-box"});
+          this.svg.append(rect);
+        }
+        const x0 = Math.max(plot.left, Math.min(start.x, p.x)), x1 = Math.min(plot.left + plot.width, Math.max(start.x, p.x));
+        const y0 = Math.max(plot.top, Math.min(start.y, p.y)), y1 = Math.min(plot.top + plot.height, Math.max(start.y, p.y));
+        Object.entries({x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0)})
+          .forEach(([k, v]) => rect.setAttribute(k, v.toFixed(1)));
+        return;
+      }
+      // Pan: the data under the pointer follows it (y too once the y range is pinned).
+      const dx = ((p.x - start.x) / plot.width) * (xDomain[1] - xDomain[0]);
+      const dy = ((p.y - start.y) / plot.height) * (yDomain[1] - yDomain[0]);
+      this.setRanges(panBy(xDomain, -dx), yPinned ? panBy(yDomain, dy) : undefined);
+    };
+    const up = (e) => {
+      this.svg.removeEventListener("pointermove", move);
+      this.svg.removeEventListener("pointerup", up);
+      this.svg.removeEventListener("pointercancel", up);
+      rect?.remove();
+      if (!box || !moved || e.type === "pointercancel") return;
+      const p = this.toPlot(e);
+      const clampX = (v) => Math.max(plot.left, Math.min(plot.left + plot.width, v));
+      const clampY = (v) => Math.max(plot.top, Math.min(plot.top + plot.height, v));
+      const xr = boxRange(xDomain, plot.left, plot.width, clampX(start.x), clampX(p.x));
+      const yr = boxRange(yDomain, plot.top, plot.height, clampY(start.y), clampY(p.y), true);
+      if (xr || yr) this.setRanges(xr ?? undefined, yr ?? undefined);
+    };
+    this.svg.addEventListener("pointermove", move);
+    this.svg.addEventListener("pointerup", up);
+    this.svg.addEventListener("pointercancel", up);
   }
 
   get stretches() {
@@ -70,12 +231,17 @@ export class ChartView extends ModelView {
 
   draw() {
     const props = this.props;
-    const data = this.ctx.store.get(refId(props.source))?.props.data ?? {};
+    // A downsampled chart draws the rows the server picked for the visible range.
+    const data = props.view?.data ?? this.ctx.store.get(refId(props.source))?.props.data ?? {};
     const layout = computeLayout(props, data, this.size());
     this.layout = layout;
     this.order = hoverOrder(layout);
     this.titleEl.textContent = props.title ?? "";
     this.titleEl.hidden = !props.title;
+    this.toolbar.hidden = props.zoom === false || layout.xDomain === null;
+    this.head.hidden = this.titleEl.hidden && this.toolbar.hidden;
+    this.svg.classList.toggle("aio-zoomable", !this.toolbar.hidden);
+    this.reportWidth(layout);
     this.drawLegend(layout);
     const s = this.svg;
     s.setAttribute("width", layout.width);
@@ -85,7 +251,20 @@ export class ChartView extends ModelView {
     this.hoverLayer = svg("g", {class: "aio-chart-hover"});
     s.replaceChildren(this.drawGrid(layout), this.drawSeries(layout), this.drawAxes(layout), this.hoverLayer);
     if (this.hoverAt >= this.order.indices.length) this.hoverAt = this.order.indices.length - 1;
-    if (!this.tip.hidden) this.showHover(this.hoverAt);
+    // After a zoom the rows under the pointer are others: look again where it is.
+    if (!this.tip.hidden) this.showHover(this.pointerX !== null ? nearest(this.order, this.pointerX) : this.hoverAt);
+  }
+
+  /** A downsampled chart tells the server its plot width, so it sends enough points. */
+  reportWidth(layout) {
+    if (!this.props.view || !this.ctx.live()) return;
+    // Only when this page's own width changed: two tabs of one session at different
+    // widths would otherwise correct each other for ever. The last to resize wins.
+    const width = Math.round(layout.plot.width);
+    if (width > 0 && width !== this.reportedWidth) {
+      this.reportedWidth = width;
+      if (width !== this.props.inner_width) this.ctx.set(this.id, "inner_width", width);
+    }
   }
 
   drawLegend(layout) {
@@ -145,7 +324,9 @@ export class ChartView extends ModelView {
     const clipId = this.domId("clip");
     const clip = svg("clipPath", {id: clipId});
     // A little room around the plot, so markers on its edges are not cut in half.
-    clip.append(svg("rect", {x: plot.left - 6, y: plot.top - 6, width: plot.width + 12, height: plot.height + 12}));
+    // Zoomed, lines run past the plot: cut them at its edge.
+    const room = layout.zoomed ? 0 : 6;
+    clip.append(svg("rect", {x: plot.left - room, y: plot.top - room, width: plot.width + 2 * room, height: plot.height + 2 * room}));
     g.append(clip);
     g.setAttribute("clip-path", `url(#${clipId})`);
     let barIndex = 0;
@@ -190,10 +371,22 @@ export class ChartView extends ModelView {
     if (!this.layout) return;
     const rect = this.svg.getBoundingClientRect();
     const scale = this.layout.width / (rect.width || this.layout.width);
-    this.showHover(nearest(this.order, (event.clientX - rect.left) * scale));
+    this.pointerX = (event.clientX - rect.left) * scale;
+    this.showHover(nearest(this.order, this.pointerX));
   }
 
   onKey(event) {
+    const zoomKey = {"+": 1 / 1.5, "=": 1 / 1.5, "-": 1.5, "_": 1.5}[event.key];
+    if (zoomKey !== undefined && this.canZoom()) {
+      event.preventDefault();
+      this.zoomBy(zoomKey);
+      return;
+    }
+    if (event.key === "0" && this.canZoom()) {
+      event.preventDefault();
+      this.setRanges(null, null);
+      return;
+    }
     const count = this.order?.indices.length ?? 0;
     if (!count) return;
     const step = {ArrowRight: 1, ArrowLeft: -1, Home: -count, End: count}[event.key];

@@ -3,6 +3,7 @@
 
 import {formatDatetime, formatDatetimeFull, formatTick, datetimeTicks, linearTicks} from "./chart_ticks.js";
 import {formatValue} from "../format.js";
+import {asRange} from "./chart_zoom.js";
 
 export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"];
 export const DEFAULT_WIDTH = 600;
@@ -48,26 +49,62 @@ export function formatX(value, xType) {
   return formatValue(value);
 }
 
+/** The y values of `series` in rows whose x lies in `xRange` (all rows without one). */
+function visibleYs(series, xs, n, xRange) {
+  if (!xRange) return series.flatMap((s) => s.ys.slice(0, n));
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const v = xs[i];
+    if (!isNum(v) || v < xRange[0] || v > xRange[1]) continue;
+    for (const s of series) out.push(s.ys[i]);
+  }
+  return out;
+}
+
+/** Room around markers, so a point at the data's edge does not sit on an axis. */
+function padded([lo, hi], share) {
+  if (lo === hi) {
+    const pad = Math.abs(lo) * 0.1 || 1;
+    return [lo - pad, hi + pad];
+  }
+  const pad = (hi - lo) * share;
+  return [lo - pad, hi + pad];
+}
+
 export function computeLayout(props, data, {width, height}) {
   const xType = props.x_type === "datetime" || props.x_type === "category" ? props.x_type : "linear";
   const xs = data[props.x] ?? [];
   const series = seriesOf(props, data);
   const bars = series.filter((s) => s.kind === "bar");
+  const markers = series.some((s) => s.kind === "scatter");
   const n = xs.length;
+  // The zoom: x_range / y_range when the user (or the app) has set them.
+  const xZoom = xType === "category" ? null : asRange(props.x_range);
+  const yZoom = asRange(props.y_range);
 
   // y: nice ticks, the domain grown to them; bars stand on zero.
-  let yRange = extent(series.flatMap((s) => s.ys.slice(0, n)));
+  let yRange = extent(visibleYs(series, xs, n, xZoom));
   if (!yRange) yRange = [0, 1];
+  if (markers && !bars.length) yRange = padded(yRange, 0.05);
   if (bars.length) yRange = [Math.min(0, yRange[0]), Math.max(0, yRange[1])];
   // y_min / y_max pin an end of the axis; the other end still fits the data.
   const pinLo = isNum(props.y_min) ? props.y_min : null;
   const pinHi = isNum(props.y_max) ? props.y_max : null;
   if (pinLo !== null) yRange[0] = pinLo;
   if (pinHi !== null) yRange[1] = pinHi;
-  if (yRange[0] >= yRange[1]) yRange = pinHi === null ? [yRange[0], yRange[0] + 1] : [yRange[1] - 1, yRange[1]];
+  if (yRange[0] >= yRange[1]) {
+    // One value (or a pin past the data): centre it rather than leave it on an edge.
+    if (pinLo === null && pinHi === null) yRange = padded([yRange[0], yRange[0]], 0);
+    else yRange = pinHi === null ? [yRange[0], yRange[0] + 1] : [yRange[1] - 1, yRange[1]];
+  }
   const yCount = Math.max(2, Math.round(height / 60));
-  const yTicks = linearTicks(yRange[0], yRange[1], yCount);
-  if (pinLo !== null || pinHi !== null) {
+  let yTicks;
+  if (yZoom) {
+    yTicks = linearTicks(yZoom[0], yZoom[1], yCount, {extend: false});
+  } else {
+    yTicks = linearTicks(yRange[0], yRange[1], yCount);
+  }
+  if (!yZoom && (pinLo !== null || pinHi !== null)) {
     if (pinLo !== null) yTicks.lo = yRange[0];
     if (pinHi !== null) yTicks.hi = yRange[1];
     yTicks.ticks = yTicks.ticks.filter((t) => t >= yTicks.lo - 1e-9 && t <= yTicks.hi + 1e-9);
@@ -87,7 +124,7 @@ export function computeLayout(props, data, {width, height}) {
 
   const y = (v) => plot.top + plot.height * (1 - (v - yTicks.lo) / (yTicks.hi - yTicks.lo || 1));
 
-  let x, xTicks, barWidth, categories = null, band = 0;
+  let x, xTicks, barWidth, categories = null, band = 0, xDomain = null;
   if (xType === "category") {
     categories = [];
     const seen = new Map();
@@ -114,7 +151,11 @@ export function computeLayout(props, data, {width, height}) {
     if (lo === hi) {
       lo -= 1;
       hi += 1;
+    } else if (markers && !bars.length) {
+      [lo, hi] = padded([lo, hi], 0.03);
     }
+    if (xZoom) [lo, hi] = xZoom;
+    xDomain = [lo, hi];
     x = (v) => plot.left + ((v - lo) / (hi - lo)) * plot.width;
     const count = Math.max(2, Math.round(plot.width / (xType === "datetime" ? 110 : 80)));
     if (xType === "datetime") {
@@ -130,7 +171,8 @@ export function computeLayout(props, data, {width, height}) {
   const yTickList = yTicks.ticks.map((t, i) => ({value: t, pos: y(t), label: yLabels[i]}));
   const baseline = y(Math.min(Math.max(0, yTicks.lo), yTicks.hi));
   return {width, height, plot, margin, x, y, xs, xType, series, n, categories, band, barWidth,
-    barCount: bars.length, baseline, xTicks, yTicks: yTickList, yDomain: [yTicks.lo, yTicks.hi]};
+    barCount: bars.length, baseline, xTicks, yTicks: yTickList, yDomain: [yTicks.lo, yTicks.hi],
+    xDomain: xType === "category" ? null : xDomain, zoomed: Boolean(xZoom || yZoom)};
 }
 
 /** Indices of rows with a usable x, ordered by x position (for hover and arrow keys). */
@@ -143,7 +185,7 @@ export function hoverOrder(layout) {
     if (xType === "category") {
       if (v === null || v === undefined || seen.has(String(v))) continue;
       seen.add(String(v));
-    } else if (!isNum(v)) continue;
+    } else if (!isNum(v) || (layout.xDomain && (v < layout.xDomain[0] || v > layout.xDomain[1]))) continue;
     order.push(i);
   }
   const px = order.map((i) => layout.x(xs[i]));

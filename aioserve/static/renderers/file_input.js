@@ -49,6 +49,17 @@ export class FileInputView extends FieldView {
     return "aio-file";
   }
 
+  render() {
+    const el = super.render();
+    // The browser's own text beside its button ("No file chosen", or the file's name)
+    // is cleared after each upload so the same file can be chosen again, and knows
+    // nothing of the server: it is hidden, and our status takes its place in the box.
+    const box = h("div", {class: "aio-file-box"});
+    this.control.replaceWith(box);
+    box.append(this.control, this.status);
+    return el;
+  }
+
   renderControl() {
     const input = h("input", {type: "file"});
     this.setAccept(input);
@@ -68,8 +79,9 @@ export class FileInputView extends FieldView {
   }
 
   showFilename(name) {
-    this.status.textContent = name ? `Uploaded: ${name}` : "";
-    this.status.hidden = !name;
+    this.status.textContent = name ? `Uploaded: ${name}` :
+      (this.props.multiple ? "No files chosen" : "No file chosen");
+    this.status.classList.toggle("aio-file-none", !name);
   }
 
   async chosen() {
@@ -84,7 +96,7 @@ export class FileInputView extends FieldView {
         this.ctx.notify(`“${file.name}” is too large (${formatBytes(file.size)}); ${why} ${formatBytes(limit.bytes)}. It was not uploaded.`, "error");
         continue;
       }
-      this.status.hidden = false;
+      this.status.classList.remove("aio-file-none");
       this.status.textContent = `Uploading ${file.name}…`;
       try {
         const content = await readBase64(file);
@@ -101,6 +113,9 @@ export class FileInputView extends FieldView {
 
   updateField(attr, value) {
     if (attr === "filename") this.showFilename(value);
-    else if (attr === "accept" || attr === "multiple") this.setAccept();
+    else if (attr === "accept" || attr === "multiple") {
+      this.setAccept();
+      this.showFilename(this.props.filename);
+    }
   }
 }

@@ -63,6 +63,8 @@ img, svg { max-width: 100%; height: auto; }
 a { color: #2d6ae0; }
 pre, code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
 </style>`;
+// What matplotlib writes at the top of every SVG it saves.
+const MATPLOTLIB_SVG = /<dc:title>Matplotlib v|Created with matplotlib/i;
 // Tall HTML scrolls inside its frame past this height (unless the app sets `height`).
 const MAX_FIT_HEIGHT = 640;
 
@@ -105,6 +107,10 @@ export class PaneView extends ModelView {
         content = h("pre", {class: "aio-pre"}, text);
     }
     el.dataset.mime = mime ?? "text/plain";
+    // A matplotlib figure is drawn black on white; the page's dark theme turns its
+    // colours round (aioserve.css), as no setting of the figure follows the page.
+    if (mime === "image/svg+xml" && MATPLOTLIB_SVG.test(text.slice(0, 4000))) el.dataset.figure = "matplotlib";
+    else delete el.dataset.figure;
     el.replaceChildren(content);
   }
 

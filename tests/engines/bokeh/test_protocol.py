@@ -74,7 +74,7 @@ async def test_a_malformed_message_closes_only_its_websocket(served: Any,
     await bystander.pull()
     wire = await open_wire(client)
     await wire.send_frames(*frames)
-    assert await wire.closed_with() == 4001  # Bokeh's 10001, moved into the RFC's range
+    assert await wire.closed_with() == 10001  # Bokeh's protocol-error code
     await still_serves(client)
     await bystander.send(bystander.protocol.create("SERVER-INFO-REQ"))
     assert (await bystander.receive()).msgtype == "SERVER-INFO-REPLY"
@@ -167,3 +167,15 @@ async def test_an_expired_token_cannot_create_a_session(served: Any) -> None:
     ws = await client.session.ws_connect(client.make_url("/app/ws"),
                                          protocols=("bokeh", expired))
     assert await BokehWire(ws).closed_with() == 4004  # reload the page for a fresh token
+
+
+async def test_a_message_flood_closes_4008_and_spares_other_sessions(served: Any) -> None:
+    client = await served()
+    bystander = await open_wire(client)
+    wire = await open_wire(client)
+    request = wire.protocol.create("SERVER-INFO-REQ")
+    for _ in range(2000):  # 6000 frames at once, far past the burst allowed
+        await wire.send(request)
+    assert await wire.closed_with(within_s=30) == 4008
+    assert (await bystander.pull())["title"] == "Bokeh test app"
+    await bystander.ws.close()

@@ -183,3 +183,57 @@ async def test_https_and_wss_with_compression(tmp_path: Path) -> None:
                 assert (await wire.pull())["title"] == "Bokeh test app"
     finally:
         await runner.cleanup()
+
+
+async def test_external_signed_ids_and_forwarded_https_in_autoload(
+        tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    from bokeh.util.token import generate_session_id
+
+    secret = "s" * 44
+    client = await aiohttp_client(create_app(
+        [write_app(tmp_path)], session_ids="external-signed", secret_key=secret,
+        use_xheaders=True))
+    assert (await client.get("/app")).status == 403  # no id minted elsewhere
+    assert (await client.get("/app", params={"bokeh-session-id": "made-up"})).status == 403
+    signed = generate_session_id(secret_key=secret.encode(), signed=True)
+    assert (await client.get("/app", params={"bokeh-session-id": signed})).status == 200
+    script = await (await client.get(
+        "/app/autoload.js", headers={"X-Forwarded-Proto": "https", "Host": "example.org"},
+        params={"bokeh-autoload-element": "x", "bokeh-session-id": signed})).text()
+    assert "https://example.org/static/js/bokeh.min.js?v=" in script
+
+
+async def test_stats_lines_count_bokeh_sessions(
+        tmp_path: Path, aiohttp_client: AiohttpClient, caplog: Any) -> None:
+    import logging
+
+    from aioserve.server.lifecycle import log_stats
+
+    client = await aiohttp_client(create_app([write_app(tmp_path)]))
+    wire = await open_wire(client, "/app")
+    await wire.pull()
+    assert (await client.get("/app")).status == 200  # a second session, never connected
+    with caplog.at_level(logging.DEBUG, logger="aioserve.server"):
+        log_stats(client.server.app[STATE])
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(re.fullmatch(r"\[pid \d+\] 1 clients connected", line) for line in lines)
+    assert any(re.fullmatch(r"\[pid \d+\]   /app has 2 sessions with 1 unused", line)
+               for line in lines)
+    await wire.ws.close()
+
+
+async def test_memory_lines_count_bokehs_objects(
+        tmp_path: Path, aiohttp_client: AiohttpClient, caplog: Any) -> None:
+    import logging
+
+    from aioserve.server.lifecycle import log_memory
+
+    client = await aiohttp_client(create_app([write_app(tmp_path)]))
+    assert (await client.get("/app")).status == 200
+    with caplog.at_level(logging.DEBUG, logger="aioserve.server"):
+        log_memory(client.server.app[STATE])
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert re.search(r"Memory usage: [\d.]+ MB \(RSS\)", text)
+    assert int(re.search(r"uncollected Documents: (\d+)", text)[1]) >= 1  # type: ignore[index]
+    assert int(re.search(r"uncollected Models: (\d+)", text)[1]) >= 10  # type: ignore[index]
+    assert re.search(r"app modules: [1-9]", text)

@@ -1,0 +1,75 @@
+"""When `aioserve serve` runs a full garbage collection: after the reaper, once as
+many sessions have ended as are still alive (docs/choices.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+
+import pytest
+from aiohttp import web
+
+from aioserve.client import ClientSession
+from aioserve.document import Document
+from aioserve.models import Div
+from aioserve.server import collector
+from aioserve.testing import start_server
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def tuned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy as `run()` leaves it, without touching this process's thresholds."""
+    monkeypatch.setattr(collector._policy, "tuned", True)
+    monkeypatch.setattr(collector._policy, "ended", 0)
+
+
+def test_a_full_pass_once_as_many_ended_as_are_alive(tuned: None) -> None:
+    gc.disable()
+    try:
+        garbage = Cycle()
+        ref = weakref.ref(garbage)
+        del garbage
+        assert collector.sessions_ended(150, live=5) is None  # fewer than MIN_ENDED yet
+        assert ref() is not None
+        took = collector.sessions_ended(50, live=5)
+        assert took is not None and took >= 0
+        assert ref() is None
+        # With 20,000 sessions alive, 5,000 ended are not enough for a pass over them all.
+        assert collector.sessions_ended(5_000, live=20_000) is None
+        assert collector.sessions_ended(15_000, live=20_000) is not None
+    finally:
+        gc.enable()
+
+
+def test_nothing_happens_in_a_process_aioserve_does_not_own() -> None:
+    # create_app / serve inside another program: run() never called tune().
+    assert not collector._policy.tuned
+    assert collector.sessions_ended(1_000_000, live=0) is None
+    collector.freeze_startup()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_closed_websocket_is_freed_without_the_cycle_collector() -> None:
+    # aiohttp keeps the response's heartbeat callback on the connection's protocol: a
+    # cycle through the request and the response unless the server drops it.
+    def app(doc: Document) -> None:
+        doc.add_root(Div(text="hi"))
+
+    gc.collect()
+    gc.disable()
+    try:
+        async with start_server({"/hi": app}, keep_alive_ms=30_000) as server:
+            for _ in range(3):
+                async with ClientSession.open(server.url + "/hi") as session:
+                    assert session.document.find(type="Div").props["text"] == "hi"
+            await asyncio.sleep(0.2)  # the handlers' `finally` ran
+            left = [o for o in gc.get_objects() if isinstance(o, web.WebSocketResponse)]
+            assert left == []
+    finally:
+        gc.enable()
