@@ -16,6 +16,7 @@ from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import SessionContext
+from aioserve.sessions.incidents import AppIncidents
 from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
 
 log = logging.getLogger("aioserve.server")
@@ -33,7 +34,8 @@ class ServerSession:
     """
 
     def __init__(self, context: SessionContext, document: Document, *,
-                 on_destroy: Callable[[ServerSession], Any] | None = None) -> None:
+                 on_destroy: Callable[[ServerSession], Any] | None = None,
+                 incidents: AppIncidents | None = None) -> None:
         self.id = context.id
         self.context = context
         self.document = document
@@ -48,7 +50,10 @@ class ServerSession:
         self.destroyed = False
         self.callback_errors = 0
         self._on_destroy = on_destroy
-        document.go_live(self, asyncio.get_running_loop())
+        # Errors and slow callbacks are logged (and made private) app-wide.
+        self.incidents = incidents if incidents is not None else AppIncidents(context.app_path)
+        document.go_live(self, asyncio.get_running_loop(),
+                         slow_callback_s=self.incidents.slow_callback_s)
 
     @property
     def title(self) -> str:
@@ -121,11 +126,11 @@ class ServerSession:
 
     def callback_failed(self, exc: BaseException, callback: Callback) -> None:
         self.callback_errors += 1
-        name = getattr(callback, "__qualname__", repr(callback))
-        log.error("Error in callback %s of session %s of app %s", name, self.id,
-                  self.context.app_path, exc_info=exc)
-        self.broadcast({"type": "notice", "level": "error",
-                        "message": f"Error in {name}: {type(exc).__name__}: {exc}"})
+        message = self.incidents.callback_failed(self.id, exc, callback)
+        self.broadcast({"type": "notice", "level": "error", "message": message})
+
+    def callback_slow(self, callback: Callback, seconds: float) -> None:
+        self.incidents.callback_slow(self.id, callback, seconds)
 
     # ---- incoming
 
@@ -191,6 +196,7 @@ class ServerSession:
         self.destroyed = True
         self.context.destroyed = True
         await self.document.destroy()
+        self.incidents.session_ended(self.id)
         try:
             if self._on_destroy is not None:
                 await self._on_destroy(self)
