@@ -209,6 +209,14 @@ def _on_windows() -> bool:
 @click.option("--engine", "engine", type=click.Choice(ENGINES),
               help="What serves the apps: aioserve's own documents, or unmodified Bokeh "
               "apps (needs aioserve[bokeh]); auto reads each app's imports.  [default: auto]")
+@click.option("--show-errors", "show_errors", **_FLAG,
+              help="Show error details (messages, tracebacks) to visitors; otherwise they "
+              "get a generic message and an error id the log also has.  "
+              "[env: AIOSERVE_SHOW_ERRORS=yes; default: off, on with --dev]")
+@click.option("--slow-callback", "slow_callback_ms", type=int, metavar="MS",
+              help="Warn (and count in --metrics) when a callback or app build holds the "
+              "event loop longer than this; 0 turns it off."
+              + _default("slow_callback_ms", " ms"))
 def serve(apps: tuple[str, ...], **options: Any) -> None:
     """Serve APPS: .py scripts, .ipynb notebooks or app directories.
 

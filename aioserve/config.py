@@ -34,6 +34,7 @@ _INT_RANGES: Final[dict[str, tuple[int, int | None]]] = {
     "websocket_compression_level": (0, 9),
     "stats_log_frequency_ms": (1, None),
     "mem_log_frequency_ms": (0, None),
+    "slow_callback_ms": (0, None),
 }
 _ENV_ONLY: Final = {"ssl_password": "SSL_PASSWORD", "secret_key": "SECRET_KEY"}
 _UNIT_SUFFIX = re.compile(r"_(ms|s|bytes)$")
@@ -96,6 +97,8 @@ class Config:
     dev_watch: tuple[str, ...] = ()
     metrics: bool = False
     engine: EngineChoice = "auto"
+    show_errors: bool = False
+    slow_callback_ms: int = 200
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -115,6 +118,11 @@ class Config:
     def lazy_sessions_effective(self) -> bool:
         """Whether a page only mints a token and the websocket's process builds the session."""
         return self.lazy_sessions or self.worker_count() > 1
+
+    @property
+    def show_errors_effective(self) -> bool:
+        """Whether visitors see error details (messages, tracebacks): --show-errors or --dev."""
+        return self.show_errors or self.dev
 
     @property
     def signed_sessions(self) -> bool:
@@ -251,6 +259,7 @@ ENV_VARIABLES: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
     "enable_xsrf_cookies": ("XSRF_COOKIES", _parse_bool),
     "cookie_secret": ("COOKIE_SECRET", _parse_str),
     "ico_path": ("ICO_PATH", _parse_str),
+    "show_errors": ("SHOW_ERRORS", _parse_bool),
 }
 
 

@@ -197,6 +197,8 @@ def bokeh_rows(results: dict[str, Any]) -> list[list[str]]:
                        ("rss_after_3_mb", "RSS after they were reaped (round 3), MB")):
         n = _get(results, "bokeh_engine", "bokeh_memory", "aioserve-bokeh", "sessions")
         row(f"(B3) {n} sessions: {label}", ("bokeh_memory",), key, digits=1)
+    row("(B3) sessions closed to all reaped (round 1), s", ("bokeh_memory",), "reaped_in_1_s",
+        digits=1)
     row("(B3) share of the sessions' RSS returned (round 1)", ("bokeh_memory",),
         "returned_share", "", digits=2)
     row("(B3) RSS growth from round 2 to round 3, MB", ("bokeh_memory",), "growth_per_round_mb",

@@ -95,10 +95,10 @@ table = DataTable(source=source, height=330, columns=[
     {"field": "population", "title": "Pop. (M)"}, {"field": "latitude", "title": "Lat."},
     {"field": "temperature", "title": "Temp. (°C)"},
     {"field": "rainfall", "title": "Rain (mm)"}])
-scatter = Chart(source=source, x="latitude", width=380, height=300,
+scatter = Chart(source=source, x="latitude", height=300,
                 series=[{"y": "temperature", "kind": "scatter", "color": "#4e79a7"}],
                 legend=False)
-bars = Chart(source=top, x="city", x_type="category", width=380, height=300,
+bars = Chart(source=top, x="city", x_type="category", height=300,
              title="Largest cities shown", y_label="millions",
              series=[{"y": "population", "kind": "bar", "color": "#f28e2b"}], legend=False)
 

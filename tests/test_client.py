@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -132,9 +133,13 @@ async def test_refused_changes_raise_and_change_nothing(server: CliServer) -> No
 
 
 async def test_a_broken_app_is_a_page_error(server: CliServer) -> None:
-    with pytest.raises(PageError, match="no database") as failed:
+    # The server keeps the app's error private: the client gets its id, the log the rest.
+    with pytest.raises(PageError, match=r"Error id ([0-9a-f]{8})") as failed:
         await ClientSession.open(url_of(server, "broken"))
-    assert failed.value.status == 500
+    assert failed.value.status == 500 and "no database" not in str(failed.value)
+    error_id = re.search(r"Error id ([0-9a-f]{8})", str(failed.value))
+    assert error_id is not None
+    await server.await_for(rf"Error building a session of /broken \(error id {error_id[1]}\)")
 
 
 async def test_find_explains_what_it_did_not_find() -> None:

@@ -21,6 +21,7 @@ from aioserve.application.handlers import (
     drop_modules,
 )
 from aioserve.document.document import Document
+from aioserve.document.loop_time import HeldTime
 from aioserve.errors import AppLoadError
 from aioserve.sessions.context import SessionContext
 
@@ -70,21 +71,36 @@ class Application:
             raise TypeError(f"process_request must return a dict, not {type(result).__name__}")
         return result
 
-    async def build_document(self, context: SessionContext) -> Document:
-        """A new document for a session; on error nothing is left behind."""
+    async def build_document(self, context: SessionContext,
+                             held: HeldTime | None = None) -> Document:
+        """A new document for a session; on error nothing is left behind.
+
+        `held` (the loop watchdog) times each sync part of the app code it runs.
+        """
         doc = Document()
         doc.session_context = context
+        held = held or HeldTime()
         try:
-            await call_hook(self.hook("on_session_created"), context)
+            hook = self.hook("on_session_created")
+            if hook is not None:
+                await _timed_call(held, hook, context)
             for handler in self.handlers:
-                result = handler.modify_document(doc)
-                if inspect.isawaitable(result):
-                    await result
+                await _timed_call(held, handler.modify_document, doc)
         except BaseException:
-            await doc._destroy()
+            await doc.destroy()
             drop_modules(doc)
             raise
         return doc
+
+    def load_problem(self) -> str | None:
+        """Why the app's code does not load (a syntax error, a notebook that is not
+        JSON, a directory without main.py), in one line; None when it loads."""
+        for handler in self.handlers:
+            problem = getattr(handler, "summary", None) or getattr(handler, "error", None)
+            if problem:
+                text = " ".join(str(problem).split())
+                return text if len(text) <= 300 else text[:299] + "…"
+        return None
 
     def watched_files(self) -> list[Path]:
         files = [f for h in self.handlers for f in h.watched_files()]
@@ -110,6 +126,14 @@ class Application:
         if self.hooks_path is not None:
             self.hooks = _load_hooks(self.hooks_path)
         return old
+
+
+async def _timed_call(held: HeldTime, fn: Callable[..., Any], *args: Any) -> None:
+    result = held.call(fn, *args)
+    if inspect.iscoroutine(result):
+        await held.steps(result)
+    elif inspect.isawaitable(result):
+        await result
 
 
 def route_name(path: Path) -> str:

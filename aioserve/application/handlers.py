@@ -57,6 +57,7 @@ class CodeHandler(Handler):
         self._file = str(self.path)  # what each session's module and sys.path[0] get
         self._folder = str(self.path.parent)
         self.error: str | None = None
+        self.summary: str | None = None  # the error in one line, for the startup check
         self.code: types.CodeType | None = None
         self.reload()
 
@@ -66,12 +67,15 @@ class CodeHandler(Handler):
     def reload(self) -> None:
         try:
             self.code = compile(self.read_source(), str(self.path), "exec")
-            self.error = None
+            self.error = self.summary = None
         except SyntaxError as exc:
             self.code = None
             self.error = "".join(traceback.format_exception_only(exc)).strip()
+            self.summary = (f"{self.path.name}, line {exc.lineno}: "
+                            f"{type(exc).__name__}: {exc.msg}")
         except (OSError, UnicodeDecodeError) as exc:
             self.code, self.error = None, f"{self.path}: {exc}"
+            self.summary = self.error
 
     def watched_files(self) -> list[Path]:
         return [self.path]
@@ -103,6 +107,19 @@ class NotebookHandler(CodeHandler):
             super().reload()
         except AppLoadError as exc:
             self.code, self.error = None, str(exc)
+            self.summary = self.error
+
+
+class FailingHandler(Handler):
+    """An app that could not be loaded at all (a directory without main.py, hooks
+    that raise): each session build fails with the reason, so its route answers
+    with an error page instead of vanishing."""
+
+    def __init__(self, reason: str) -> None:
+        self.error = self.summary = reason
+
+    def modify_document(self, doc: Document) -> None:
+        raise AppLoadError(self.error)
 
 
 @contextmanager

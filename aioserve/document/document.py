@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import logging
 import threading
+import time
 import types
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aioserve.document.loop_time import TimedSteps
 from aioserve.document.model import Model
 from aioserve.document.state import current_document, set_current_document, using_document
 
@@ -33,6 +36,7 @@ PendingEvent = tuple[dict[str, Any], object | None]
 class DocumentListener(Protocol):
     def document_changed(self, events: list[PendingEvent]) -> None: ...
     def callback_failed(self, exc: BaseException, callback: Callback) -> None: ...
+    def callback_slow(self, callback: Callback, seconds: float) -> None: ...
 
 
 class Document:
@@ -66,6 +70,9 @@ class Document:
         self.theme_css: list[str] = []
         self._app_modules: list[types.ModuleType] = []  # per-session, emptied on destroy
         self.destroyed = False
+        # The loop watchdog (--slow-callback): None when off; see _timed.
+        self._slow_s: float | None = None
+        self._nested_s = 0.0
 
     # ---- the app code that built it
 
@@ -266,9 +273,13 @@ class Document:
 
     # ---- going live and away
 
-    def _go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop) -> None:
+    def _go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop, *,
+                 slow_callback_s: float | None = None) -> None:
+        """From now on changes go to `listener`; callbacks holding the loop longer than
+        `slow_callback_s` are reported to it."""
         self._listener = listener
         self._loop = loop
+        self._slow_s = slow_callback_s
         self._thread_id = threading.get_ident()
 
     def _check_thread(self) -> None:
@@ -318,12 +329,17 @@ class Document:
         """Run a sync or async callback with `curdoc()` set; errors go to the listener."""
         with using_document(self):
             try:
-                result = callback(*args)
+                if self._slow_s is None:
+                    result = callback(*args)
+                else:
+                    result = self._timed(callback, callback, *args)
             except Exception as exc:
                 self._callback_failed(exc, callback)
                 return None
             if not inspect.isawaitable(result):
                 return None
+            if self._slow_s is not None and inspect.iscoroutine(result):
+                result = TimedSteps(result, functools.partial(self._timed, callback))
             task = asyncio.ensure_future(self._await_callback(result, callback))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -334,6 +350,22 @@ class Document:
             await result
         except Exception as exc:
             self._callback_failed(exc, callback)
+
+    def _timed(self, callback: Callback, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)`, reporting `callback` when the call held the loop longer than the
+        watchdog's threshold. Callbacks it ran inside (an on_change fired by a property
+        it set) are timed on their own and their time is not counted twice."""
+        outer_nested, self._nested_s = self._nested_s, 0.0
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            own = elapsed - self._nested_s
+            self._nested_s = outer_nested + elapsed
+            if (self._slow_s is not None and own > self._slow_s
+                    and self._listener is not None):
+                self._listener.callback_slow(callback, own)
 
     def _callback_failed(self, exc: BaseException, callback: Callback) -> None:
         if self._listener is not None:
@@ -410,6 +442,48 @@ class Document:
         if periodic is None:
             raise ValueError(f"{callback!r} is not a periodic callback of this document")
         periodic.stop()
+
+    # ---- the live API: what a session, an application or a test harness asks of
+    # the document (the only way code outside aioserve/document/ reaches it)
+
+    def go_live(self, listener: DocumentListener, loop: asyncio.AbstractEventLoop, *,
+                slow_callback_s: float | None = None) -> None:
+        """From now on changes go to `listener` (the session), batched per loop turn,
+        and may only be made from `loop`'s thread; callbacks holding the loop longer
+        than `slow_callback_s` (the --slow-callback watchdog) are reported to it."""
+        self._go_live(listener, loop, slow_callback_s=slow_callback_s)
+
+    def flush(self, force: bool = False) -> None:
+        """Hand the pending changes to the listener now (`force`: even under a hold)."""
+        self._flush(force)
+
+    def changes_from(self, origin: object) -> AbstractContextManager[None]:
+        """`with doc.changes_from(connection):` marks the changes made inside as
+        that connection's, so they are not echoed back to it."""
+        return self._changes_from(origin)
+
+    async def destroy(self) -> None:
+        """Stop all scheduled work, run the `on_session_destroyed` hooks, let go of
+        every model (once)."""
+        await self._destroy()
+
+    def unsent_changes(self) -> bool:
+        """Whether changes wait to be handed to the listener."""
+        return bool(self._pending or self._flush_scheduled or self._holds)
+
+    @property
+    def held(self) -> bool:
+        """Whether `doc.hold()` is active."""
+        return self._holds > 0
+
+    def running_callbacks(self) -> int:
+        """Coroutine callbacks started and not finished."""
+        return sum(1 for t in self._tasks if not t.done())
+
+    def callbacks_due(self, until: float) -> int:
+        """Next-tick and timeout callbacks due by the loop time `until`."""
+        return sum(1 for handles in self._timers.values() for h in handles
+                   if not h.cancelled() and h.when() <= until)
 
 
 def _bare_context() -> contextvars.Context:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
     from aioserve.sessions.context import SessionContext
+    from aioserve.sessions.incidents import AppIncidents
 
 Timing = Callable[[float], None]  # --metrics: receives the seconds one message took
 
@@ -96,8 +97,10 @@ class Engine(ABC):
         return None
 
     @abstractmethod
-    async def create_session(self, context: SessionContext) -> EngineSession:
-        """Run the app for a new session; raise (leaving nothing behind) if it fails."""
+    async def create_session(self, context: SessionContext, *,
+                             incidents: AppIncidents | None = None) -> EngineSession:
+        """Run the app for a new session; raise (leaving nothing behind) if it fails.
+        `incidents` is where the app's callback errors and slow callbacks go."""
 
     @abstractmethod
     def render_page(self, request: web.Request, served: ServedApp, *, token: str,
@@ -129,6 +132,13 @@ class Engine(ABC):
     async def reload_hooks(self, server_context: Any) -> None:
         """--dev: the lifecycle hooks file changed."""
         return None
+
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        """The types the DEBUG memory lines count ("Documents", "Sessions", "Models"),
+        and with `app_module_prefix` the per-session modules, as `bokeh serve` does."""
+        return {}
+
+    app_module_prefix = ""
 
     def add_routes(self, app: web.Application) -> None:
         """Routes beyond the core's (once per aiohttp application, for every app)."""

@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aioserve.application.application import Application
-from aioserve.application.handlers import call_hook, drop_modules
+from aioserve.application.handlers import MODULE_PREFIX, call_hook, drop_modules
+from aioserve.document.document import Document
+from aioserve.document.loop_time import HeldTime
+from aioserve.document.model import Model
 from aioserve.engines.base import Engine, EngineSession, Timing
+from aioserve.sessions.incidents import AppIncidents
 from aioserve.sessions.protocol import SUBPROTOCOL, reload_message
 from aioserve.sessions.session import ServerSession
 
@@ -62,9 +66,16 @@ class AioserveEngine(Engine):
     async def on_server_unloaded(self, server_context: Any) -> None:
         await self.application.on_server_unloaded(server_context)
 
-    async def create_session(self, context: SessionContext) -> ServerSession:
-        doc = await self.application.build_document(context)
-        return ServerSession(context, doc, on_destroy=self._session_destroyed)
+    async def create_session(self, context: SessionContext, *,
+                             incidents: AppIncidents | None = None) -> ServerSession:
+        incidents = incidents or AppIncidents(context.app_path)
+        held = HeldTime()  # the loop watchdog times the app's own code
+        doc = await self.application.build_document(context, held)
+        threshold = incidents.slow_callback_s
+        if threshold is not None and held.longest_s > threshold:
+            incidents.build_slow(context.id, held.longest_s)
+        return ServerSession(context, doc, on_destroy=self._session_destroyed,
+                             incidents=incidents)
 
     async def _session_destroyed(self, session: ServerSession) -> None:
         try:
@@ -93,6 +104,11 @@ class AioserveEngine(Engine):
         assert isinstance(session, ServerSession)  # this engine made it
         connection.send(session.ack_message(max_message_bytes))
         await converse(ws, connection, session, timing)
+
+    app_module_prefix = MODULE_PREFIX
+
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        return {"Documents": (Document,), "Sessions": (ServerSession,), "Models": (Model,)}
 
     def reload_message(self) -> str | None:
         return reload_message()

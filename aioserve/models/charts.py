@@ -106,8 +106,8 @@ class Chart(Widget):
     >>> chart.x_range = [0.5, 1.5]
     >>> chart.x_range = None  # back to fitting the data
 
-    A chart fills its container's width (`sizing_mode="stretch_width"`); give
-    `sizing_mode="fixed"` and `width` for a fixed size. Line charts of more than
+    A chart fills its container's width (`sizing_mode="stretch_width"`) unless
+    it is given a `width` (then it is `"fixed"`, as in Bokeh). Line charts of more than
     10,000 rows are downsampled on the server (`downsample`).
     """
 
@@ -146,6 +146,8 @@ class Chart(Widget):
                  color: str | None = None, label: str | None = None, **kwargs: Any) -> None:
         if y is not None:
             kwargs["series"] = [{"y": y, "kind": kind, "color": color, "label": label}]
+        if kwargs.get("width") is not None and "sizing_mode" not in kwargs:
+            kwargs["sizing_mode"] = "fixed"  # a width given is the width wanted, as in Bokeh
         source = as_source({} if source is None else source, "Chart.source")
         self._cache: _Columns | None = None
         self._previous: _Columns | None = None  # what a new y column can reuse of its x

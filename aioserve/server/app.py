@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.application.application import Application, route_name
+from aioserve.application.handlers import FailingHandler
 from aioserve.config import Config
 from aioserve.document.document import Document
 from aioserve.engines.base import Engine
-from aioserve.engines.choice import engine_for_object, engine_for_path
-from aioserve.errors import ConfigError
+from aioserve.engines.choice import detect_engine, engine_for_object, engine_for_path
+from aioserve.engines.native import AioserveEngine
+from aioserve.errors import AppLoadError, ConfigError
 from aioserve.security.origins import parse_origin_allowlist
 from aioserve.server import autoload, dev, pages, websocket
 from aioserve.server.auth import (
@@ -32,6 +35,7 @@ from aioserve.server.auth import (
     load_auth_module,
 )
 from aioserve.server.bad_requests import http09_refusal
+from aioserve.server.error_pages import error_pages_middleware
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.metrics import METRICS, ServerMetrics, metrics_context, metrics_page
@@ -43,6 +47,8 @@ from aioserve.server.tls import ssl_context
 AppLike = str | os.PathLike[str] | Application | Engine | Callable[[Document], Any] | Any
 Apps = AppLike | Sequence[AppLike] | Mapping[str, AppLike] | None
 
+log = logging.getLogger("aioserve.server")
+
 RESERVED = {"static", "_aioserve", "favicon.ico", "ws", "metadata", "autoload.js"}
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -53,7 +59,10 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         config = Config(**options)
     elif options:
         config = dataclasses.replace(config, **options)
-    served = {path: ServedApp(path, engine, key=f"app{i}") for i, (path, engine) in
+    served = {path: ServedApp(path, engine, key=f"app{i}",
+                              show_errors=config.show_errors_effective,
+                              slow_callback_ms=config.slow_callback_ms)
+              for i, (path, engine) in
               enumerate(resolve_apps(apps, config.args, config.engine).items())}
     try:
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
@@ -62,7 +71,8 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     check_security_options(config)
     auth = load_auth_module(config.auth_module) if config.auth_module else None
     state = ServerState(config=config, apps=served, origins=origins)
-    app = web.Application(middlewares=server_middlewares(config, auth),
+    app = web.Application(middlewares=[error_pages_middleware(),
+                                       *server_middlewares(config, auth)],
                           client_max_size=config.websocket_max_message_size_bytes)
     app[STATE] = state
     _add_routes(app, state)
@@ -74,7 +84,8 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
     _add_operations(app, state)
     if not config.prefix:
         return app
-    outer = web.Application(middlewares=[http09_refusal()])  # its own routes and 404s too
+    outer = web.Application(  # its own routes and 404s too
+        middlewares=[http09_refusal(), error_pages_middleware(look=app)])
     outer.add_subapp(config.prefix, app)
     outer.router.add_get(config.prefix, pages.add_slash)
     if config.ico_path != "none":
@@ -110,7 +121,7 @@ def resolve_apps(apps: Apps, argv: Sequence[str] = (),
     if apps is None or (isinstance(apps, (list, tuple)) and not apps):
         return {"/": engine_for_object(lambda doc: None, argv, engine)}
     if isinstance(apps, Mapping):
-        items = [(_route(str(route)), _as_engine(app, argv, engine))
+        items = [(_route(str(route)), _as_engine(app, argv, engine, _route(str(route))))
                  for route, app in apps.items()]
     elif not isinstance(apps, (list, tuple)):
         items = [_single(apps, argv, engine)]
@@ -152,14 +163,43 @@ def _route(route: str) -> str:
 def _single(app: AppLike, argv: Sequence[str], engine: str) -> tuple[str, Engine]:
     if isinstance(app, (str, os.PathLike)):
         path = Path(app)
-        return "/" + route_name(path), engine_for_path(path, argv, engine)
+        route = "/" + route_name(path)
+        return route, load_checked(path, argv, engine, route)
     return "/", engine_for_object(app, argv, engine)
 
 
-def _as_engine(app: AppLike, argv: Sequence[str], engine: str) -> Engine:
+def _as_engine(app: AppLike, argv: Sequence[str], engine: str, route: str) -> Engine:
     if isinstance(app, (str, os.PathLike)):
-        return engine_for_path(Path(app), argv, engine)
+        return load_checked(Path(app), argv, engine, route)
     return engine_for_object(app, argv, engine)
+
+
+def load_checked(path: Path, argv: Sequence[str], engine: str, route: str) -> Engine:
+    """An app loaded and checked before the server says it runs: a script compiled,
+    a notebook parsed, a directory's layout and hooks loaded. A broken app is one
+    ERROR line; it keeps its route, which answers with an error page (and under
+    --dev comes back when its file is fixed), while the other apps serve.
+    A path that is no app at all (missing, or neither .py, .ipynb nor a folder)
+    still raises AppLoadError."""
+    # Which engine is the user's choice to make (--engine): asking is not a broken app.
+    chosen = engine if engine != "auto" or not path.exists() else detect_engine(path)
+    try:
+        loaded = engine_for_path(path, argv, chosen)
+    except AppLoadError as exc:
+        if not (path.is_dir() or path.suffix in (".py", ".ipynb")) or not path.exists():
+            raise
+        loaded = AioserveEngine(Application(FailingHandler(str(exc))))
+    problem = load_problem(loaded)
+    if problem is not None:
+        log.error("App %s does not load; its page answers with an error until it is fixed: "
+                  "%s", route, problem)
+    return loaded
+
+
+def load_problem(engine: Engine) -> str | None:
+    """Why the app's code does not load, in one line (None: it loads)."""
+    application = getattr(engine, "application", None)
+    return application.load_problem() if isinstance(application, Application) else None
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:

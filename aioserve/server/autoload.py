@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from aioserve.server.page_session import AppFailed, open_page_session
+from aioserve.server.page_session import open_page_session
 from aioserve.server.pages import NO_STORE, static_url
-from aioserve.server.served_app import TEMPLATES, ServedApp
+from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp
 
 ELEMENT_PARAMS = ("bokeh-autoload-element", "target")
 ABSOLUTE_URL_PARAM = "bokeh-absolute-url"
@@ -38,7 +38,8 @@ def autoload_for(served: ServedApp) -> Handler:
         except AppFailed as exc:
             # 200, so the browser runs the script and the error shows in the element.
             body = served.engine.autoload_script(request, served, element_id=element_id,
-                                                 base_url=base, token="", error=str(exc))
+                                                 base_url=base, token="",
+                                                 error=exc.public(served.show_errors))
         except web.HTTPException as exc:
             exc.headers.update(cors)
             raise

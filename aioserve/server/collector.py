@@ -6,15 +6,15 @@ Only `run()` (the CLI) calls `tune`: it owns the process. A server made with
 alone, and everything here then does nothing.
 
 Why (docs/choices.md, "Memory of ended sessions"): an ended session is freed by
-reference counting (Document._destroy and drop_modules break its cycles), but
-aiohttp and asyncio leave a few cycles per closed websocket (the transport's
-bound read callback; the response's heartbeat callback on the protocol). With
-the young thresholds below, CPython's own full pass practically never runs, so
-those cycles would pile up. A full pass costs time in proportion to the live
-heap; running it once as many sessions have ended as are still alive (at least
-`MIN_ENDED`) keeps that cost a constant per session and the garbage in
-proportion to the live sessions, and never runs with nothing ended (idle
-servers, measure 6 of bench/RESULTS.md).
+reference counting (Document._destroy and drop_modules break its cycles, and
+`release_websocket` the one aiohttp leaves per websocket), but asyncio's
+transports keep a small cycle each, and apps may make their own. With the young
+thresholds below, CPython's own full pass practically never runs, so those
+would pile up. A full pass costs time in proportion to the live heap; running
+it once as many sessions have ended as are still alive (at least `MIN_ENDED`)
+keeps that cost a constant per session and the garbage in proportion to the
+live sessions, and never runs with nothing ended (idle servers, measure 6 of
+bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -18,13 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import psutil
 from aiohttp import web
 
-from aioserve.application.handlers import MODULE_PREFIX
-from aioserve.document.document import Document
-from aioserve.document.model import Model
 from aioserve.server import collector
 from aioserve.server.keys import STATE, ServerState
 from aioserve.sessions.protocol import CLOSE_GOING_AWAY
-from aioserve.sessions.session import ServerSession
 
 log = logging.getLogger("aioserve.server")
 
@@ -110,19 +106,24 @@ def log_memory(state: ServerState) -> None:
         return
     # As `bokeh serve` does at DEBUG: what is still in memory, live or not yet freed.
     # A walk of the whole heap, so only when asked for (--mem-log-frequency at debug).
-    counts = dict.fromkeys(("Documents", "Sessions", "Models"), 0)
+    # The engines say what to count: aioserve's types, Bokeh's, or both.
+    engines = {type(s.engine): s.engine for s in state.apps.values()}.values()
+    kinds: dict[str, tuple[type, ...]] = {}
+    for engine in engines:
+        for name, types in engine.memory_kinds().items():
+            kinds[name] = kinds.get(name, ()) + types
+    counts = dict.fromkeys(kinds, 0)
     tracked = 0
     for obj in gc.get_objects():
         tracked += 1
-        if isinstance(obj, Document):
-            counts["Documents"] += 1
-        elif isinstance(obj, ServerSession):
-            counts["Sessions"] += 1
-        elif isinstance(obj, Model):
-            counts["Models"] += 1
+        for name, types in kinds.items():
+            if isinstance(obj, types):
+                counts[name] += 1
+                break
     for name, count in counts.items():
         log.debug("[pid %d]   uncollected %s: %d", pid, name, count)
-    modules = sum(1 for name in list(sys.modules) if name.startswith(MODULE_PREFIX))
+    prefixes = tuple(e.app_module_prefix for e in engines if e.app_module_prefix)
+    modules = sum(1 for name in list(sys.modules) if prefixes and name.startswith(prefixes))
     log.debug("[pid %d]   app modules: %d, objects tracked by the gc: %d, live sessions: %d",
               pid, modules, tracked, state.session_count())
 

@@ -114,6 +114,8 @@ class _StateCollector(Collector):
         destroyed = _counter("aioserve_sessions_destroyed",
                              "Sessions destroyed (reaped, drained or reloaded)")
         errors = _counter("aioserve_callback_errors", "Exceptions raised by app callbacks")
+        slow = _counter("aioserve_slow_callbacks", "Callbacks and app builds that held the "
+                        "event loop longer than --slow-callback")
         conns = _gauge("aioserve_websocket_connections", "Open session websockets")
         opened = _counter("aioserve_websocket_connections_opened", "Session websockets accepted")
         msgs_in = _counter("aioserve_websocket_messages_received",
@@ -135,14 +137,15 @@ class _StateCollector(Collector):
             destroyed.add_metric(labels, registry.destroyed_total)
             errors.add_metric(labels, registry.ended_callback_errors
                               + sum(s.callback_errors for s in sessions))
+            slow.add_metric(labels, served.incidents.slow_callbacks)
             conns.add_metric(labels, len(self.metrics.live(path)))
             opened.add_metric(labels, traffic.opened)
             msgs_in.add_metric(labels, traffic.messages_in)
             msgs_out.add_metric(labels, traffic.messages_out)
             bytes_in.add_metric(labels, traffic.bytes_in)
             bytes_out.add_metric(labels, traffic.bytes_out)
-        yield from (live, unused, created, destroyed, errors, conns, opened, msgs_in, msgs_out,
-                    bytes_in, bytes_out)
+        yield from (live, unused, created, destroyed, errors, slow, conns, opened, msgs_in,
+                    msgs_out, bytes_in, bytes_out)
         yield GaugeMetricFamily("aioserve_event_loop_lag_last_seconds",
                                 "The most recent event-loop lag sample",
                                 value=self.metrics.last_lag_s)

@@ -20,7 +20,9 @@ from aioserve.security.tokens import (
 )
 from aioserve.server.auth import logout_url_for
 from aioserve.server.keys import STATE, USER
+from aioserve.server.served_app import AppFailed
 from aioserve.sessions.context import RequestData
+from aioserve.sessions.incidents import new_error_id
 
 if TYPE_CHECKING:
     from aioserve.engines.base import EngineSession
@@ -107,10 +109,6 @@ class PageSession:
         return self.session.title if self.session is not None else ""
 
 
-class AppFailed(Exception):
-    """`process_request` or the app raised; the message is shown where the app would be."""
-
-
 async def open_page_session(request: web.Request, served: ServedApp) -> PageSession:
     """Everything the page and autoload.js do before rendering, in one place.
 
@@ -130,21 +128,28 @@ async def open_page_session(request: web.Request, served: ServedApp) -> PageSess
     try:
         extra.update(served.engine.process_request(request))
     except Exception as exc:
-        log.exception("process_request of %s failed", served.path)
-        raise AppFailed(f"process_request failed: {exc!r}") from exc
+        error_id = new_error_id()
+        log.exception("process_request of %s failed (error id %s)", served.path, error_id)
+        raise AppFailed(f"process_request failed: {exc!r}", error_id) from exc
     try:
         token = mint_token(session_id, extra, config, state.clock(), app_path=served.path)
     except TokenTooLarge as exc:  # what process_request returned cannot be dropped
-        log.error("The session token of %s is too large: %s", served.path, exc)
+        error_id = new_error_id()
+        log.error("The session token of %s is too large: %s (error id %s)", served.path, exc,
+                  error_id)
         raise AppFailed(f"process_request returned too much data for the session token "
-                        f"({exc}); return less, or keep it on the server") from None
+                        f"({exc}); return less, or keep it on the server", error_id) from None
     if config.lazy_sessions_effective:
         return PageSession(token, None)
     try:
         session = await open_session(request, served, session_id, extra)
-    except Exception as exc:
-        log.error("Error building a session of %s", served.path, exc_info=exc)
-        raise AppFailed(f"{type(exc).__name__}: {exc}") from exc
+    except AppFailed:
+        raise  # create_session logged it, with its error id
+    except Exception as exc:  # not the app's code: still private, still in the log
+        error_id = new_error_id()
+        log.error("Error building a session of %s (error id %s)", served.path, error_id,
+                  exc_info=exc)
+        raise AppFailed(f"{type(exc).__name__}: {exc}", error_id) from exc
     return PageSession(token, session)
 
 

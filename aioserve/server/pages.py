@@ -18,9 +18,10 @@ from aiohttp.typedefs import Handler
 from aioserve.config import Config
 from aioserve.server.dev import DEV
 from aioserve.server.keys import STATE, ServerState
-from aioserve.server.page_session import AppFailed, open_page_session
-from aioserve.server.served_app import TEMPLATES, ServedApp
+from aioserve.server.page_session import open_page_session
+from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp
 from aioserve.sessions.context import RequestData
+from aioserve.sessions.incidents import new_error_id
 
 log = logging.getLogger("aioserve.server")
 
@@ -43,7 +44,7 @@ def app_page(served: ServedApp) -> Handler:
         try:
             opened = await open_page_session(request, served)
         except AppFailed as exc:
-            return render(request, served, error=str(exc), status=500)
+            return render(request, served, failed=exc, status=500)
         return served.engine.render_page(request, served, token=opened.token,
                                          session=opened.session)
 
@@ -51,26 +52,29 @@ def app_page(served: ServedApp) -> Handler:
 
 
 def render(request: web.Request, served: ServedApp, *, token: str = "", title: str = "",
-           error: str | None = None, status: int = 200) -> web.Response:
+           failed: AppFailed | None = None, status: int = 200) -> web.Response:
     title = title or served.title_seen or served.name or "aioserve"
-    if error is None and served.engine.templates_path is None:
+    if failed is None and served.engine.templates_path is None:
         html = _page_shell(request, served).replace(_TOKEN_MARK, str(markupsafe.escape(token)))
         html = html.replace(_TITLE_MARK, str(markupsafe.escape(title)))
     else:
-        html = _render_page(request, served, token=token, title=title, error=error)
+        html = _render_page(request, served, token=token, title=title, failed=failed)
     return web.Response(text=html, content_type="text/html", status=status, headers=NO_STORE)
 
 
 def _render_page(request: web.Request, served: ServedApp, *, token: str, title: str,
-                 error: str | None) -> str:
+                 failed: AppFailed | None) -> str:
     router = request.app.router
     theme = [str(router[f"theme.{served.key}"].url_for())] if (
         served.engine.theme_path is not None) else []
+    # The details only with --show-errors (or --dev); a visitor gets the id alone.
+    detail = failed.detail if failed is not None and served.show_errors else None
     return served.template.render(
         title=title, token=token, app_name=served.name,
         ws_url=str(router[f"ws.{served.key}"].url_for()), static_url=static_url(request),
-        theme_css=theme, error=error,
-        dev_wait_url=_dev_wait_url(request) if error is not None else None)
+        theme_css=theme, error=detail or (failed is not None),
+        error_id=failed.error_id if failed is not None else None,
+        dev_wait_url=_dev_wait_url(request) if failed is not None else None)
 
 
 # The built-in page differs between requests only in its token and title, so it is
@@ -86,7 +90,7 @@ def _page_shell(request: web.Request, served: ServedApp) -> str:
     cached = _SHELLS.get(served)
     if cached is not None and cached[0] is served.template:  # --dev may swap the template
         return cached[1]
-    shell = _render_page(request, served, token=_TOKEN_MARK, title=_TITLE_MARK, error=None)
+    shell = _render_page(request, served, token=_TOKEN_MARK, title=_TITLE_MARK, failed=None)
     _SHELLS[served] = (served.template, shell)
     return shell
 
@@ -182,9 +186,14 @@ async def _check_app(request: web.Request, path: str) -> web.StreamResponse:
                                                   RequestData())
             await session.destroy()
     except Exception as exc:
-        log.warning("health check of %s failed: %s: %s", path, type(exc).__name__, exc)
-        return web.json_response({"status": "failing", "app": path,
-                                  "error": f"{type(exc).__name__}: {exc}"}, status=503)
+        failed = exc if isinstance(exc, AppFailed) else AppFailed(
+            f"{type(exc).__name__}: {exc}", new_error_id())
+        log.warning("health check of %s failed: %s (error id %s)", path, failed.detail,
+                    failed.error_id)
+        body = {"status": "failing", "app": path, "error_id": failed.error_id}
+        if served.show_errors:
+            body["error"] = failed.detail
+        return web.json_response(body, status=503)
     return web.json_response({"status": "ok", "app": path,
                               "build_ms": round((time.perf_counter() - started) * 1000, 1)})
 

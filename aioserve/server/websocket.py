@@ -26,9 +26,10 @@ from aioserve.server.collector import release_websocket
 from aioserve.server.keys import REAL_REMOTE, STATE, ServerState
 from aioserve.server.metrics import METRICS
 from aioserve.server.page_session import open_session
-from aioserve.server.served_app import ServedApp
+from aioserve.server.served_app import AppFailed, ServedApp
 from aioserve.server.ws_frames import MaskedWebSocketResponse
 from aioserve.sessions.connection import Connection
+from aioserve.sessions.incidents import new_error_id
 from aioserve.sessions.protocol import (
     CLOSE_APP_ERROR,
     CLOSE_FLOOD,
@@ -155,9 +156,14 @@ async def _find_session(request: web.Request, state: ServerState, served: Served
                       "session (or raise --session-token-expiration)")
     try:
         session = await open_session(request, served, payload.session_id, payload.extra)
+    except AppFailed as exc:  # logged with its error id where it was built
+        return None, (CLOSE_APP_ERROR, exc.public(served.show_errors))
     except Exception as exc:
-        log.error("Error building a session of %s", served.path, exc_info=exc)
-        return None, (CLOSE_APP_ERROR, f"{type(exc).__name__}: {exc}")
+        error_id = new_error_id()
+        log.error("Error building a session of %s (error id %s)", served.path, error_id,
+                  exc_info=exc)
+        return None, (CLOSE_APP_ERROR, AppFailed(f"{type(exc).__name__}: {exc}",
+                                                 error_id).public(served.show_errors))
     return session, (0, "")
 
 
@@ -205,10 +211,13 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                     reply = session.receive(connection, message)
                 except ProtocolError as exc:
                     connection.send(error_message(msg_id, exc.code, exc.message))
-                except Exception:  # a model's own check broke: refuse it, keep the socket
-                    log.exception("Error handling a message of session %s", session.id)
-                    connection.send(error_message(msg_id, "internal_error", "the server failed "
-                                                 "to handle this message"))
+                except Exception as exc:  # a model's own check broke: refuse it, keep going
+                    error_id = new_error_id()
+                    log.exception("Error handling a message of session %s (error id %s)",
+                                  session.id, error_id)
+                    public = session.incidents.public_message(
+                        exc, error_id, "The server failed to handle this message.")
+                    connection.send(error_message(msg_id, "internal_error", public))
                 else:
                     session.flush()  # its patch goes before its ok
                     connection.send(reply_message(msg_id, reply))

@@ -7,6 +7,7 @@ The bokeh engine speaks Bokeh's protocol instead (engines/bokeh/protocol.py).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from typing import Any
 
@@ -22,6 +23,10 @@ CLOSE_PROTOCOL_ERROR = 4001
 CLOSE_SESSION_EXPIRED = 4004
 CLOSE_FLOOD = 4008
 CLOSE_APP_ERROR = 4011
+
+# Names this server process in every ack: a page whose session was rebuilt tells a
+# restart (another process answers) from a session that ended on a running server.
+SERVER_INSTANCE = secrets.token_urlsafe(8)
 
 FLOOD_BURST = 2000  # messages a client may send at once...
 FLOOD_RATE = 1000.0  # ...and per second on average; a slider sends far fewer
@@ -43,7 +48,7 @@ def dumps(message: dict[str, Any]) -> str:
 def ack_message(session_id: str, seq: int, instance: str,
                 max_message_bytes: int | None = None) -> str:
     ack: dict[str, Any] = {"type": "ack", "protocol": VERSION, "session": session_id,
-                           "seq": seq, "instance": instance}
+                           "seq": seq, "instance": instance, "server": SERVER_INSTANCE}
     if max_message_bytes is not None:  # so a page can refuse an upload before sending
         ack["max_message_bytes"] = max_message_bytes
     return dumps(ack)

@@ -15,6 +15,7 @@ from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection
 from aioserve.sessions.context import SessionContext
+from aioserve.sessions.incidents import AppIncidents
 from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
 
 log = logging.getLogger("aioserve.server")
@@ -32,7 +33,8 @@ class ServerSession:
     """
 
     def __init__(self, context: SessionContext, document: Document, *,
-                 on_destroy: Callable[[ServerSession], Any] | None = None) -> None:
+                 on_destroy: Callable[[ServerSession], Any] | None = None,
+                 incidents: AppIncidents | None = None) -> None:
         self.id = context.id
         self.context = context
         self.document = document
@@ -47,7 +49,10 @@ class ServerSession:
         self.destroyed = False
         self.callback_errors = 0
         self._on_destroy = on_destroy
-        document._go_live(self, asyncio.get_running_loop())
+        # Errors and slow callbacks are logged (and made private) app-wide.
+        self.incidents = incidents if incidents is not None else AppIncidents(context.app_path)
+        document.go_live(self, asyncio.get_running_loop(),
+                         slow_callback_s=self.incidents.slow_callback_s)
 
     @property
     def title(self) -> str:
@@ -70,7 +75,7 @@ class ServerSession:
     # ---- outgoing
 
     def doc_message(self) -> str:
-        self.document._flush(force=True)  # the snapshot must include every numbered change
+        self.document.flush(force=True)  # the snapshot must include every numbered change
         return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
@@ -120,18 +125,18 @@ class ServerSession:
 
     def callback_failed(self, exc: BaseException, callback: Callback) -> None:
         self.callback_errors += 1
-        name = getattr(callback, "__qualname__", repr(callback))
-        log.error("Error in callback %s of session %s of app %s", name, self.id,
-                  self.context.app_path, exc_info=exc)
-        self.broadcast({"type": "notice", "level": "error",
-                        "message": f"Error in {name}: {type(exc).__name__}: {exc}"})
+        message = self.incidents.callback_failed(self.id, exc, callback)
+        self.broadcast({"type": "notice", "level": "error", "message": message})
+
+    def callback_slow(self, callback: Callback, seconds: float) -> None:
+        self.incidents.callback_slow(self.id, callback, seconds)
 
     # ---- incoming
 
     def flush(self) -> None:
         """Send the document's pending changes now, not a loop turn later (a hold
         still batches): the user who sent a message is waiting for its effect."""
-        self.document._flush()
+        self.document.flush()
 
     def receive(self, connection: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
         """Apply one `set` or `event` from a client, or answer a `rows` request (the
@@ -158,7 +163,7 @@ class ServerSession:
                     validate(attr, value)
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
-            with self.document._changes_from(connection):
+            with self.document.changes_from(connection):
                 model._set_property(attr, value)  # checked above: not a second time
         elif kind == "event":
             name = _field(message, "event", str)
@@ -189,7 +194,8 @@ class ServerSession:
             return
         self.destroyed = True
         self.context.destroyed = True
-        await self.document._destroy()
+        await self.document.destroy()
+        self.incidents.session_ended(self.id)
         try:
             if self._on_destroy is not None:
                 await self._on_destroy(self)

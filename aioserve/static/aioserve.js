@@ -23,7 +23,7 @@ export function start(options = {}) {
   const wsPath = options.wsUrl ?? meta("aioserve-ws");
   if (!token || !wsPath) return null; // the error page, or a page without an app
   const toasts = new Toasts(document.body);
-  const notify = (text, level = "error") => toasts.show(text, level);
+  const notify = (text, level = "error", options = {}) => toasts.show(text, level, options);
   let sessionId;
   try {
     sessionId = decodeTokenPayload(token).session_id;

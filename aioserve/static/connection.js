@@ -5,6 +5,8 @@
 export const PROTOCOL_VERSION = 1;
 export const MAX_ATTEMPTS = 10;
 const EXPIRED_RELOAD_MS = 1500;
+export const RESTARTED_NOTICE = "The server restarted; this page was reset.";
+export const SESSION_ENDED_NOTICE = "Your session had ended on the server; this page was reset.";
 
 /** The JSON payload of a token: base64url before the first ".". */
 export function decodeTokenPayload(token) {
@@ -67,8 +69,10 @@ export class Connection {
     this.synced = false;
     this.everSynced = false;
     this.instance = null; // the server session the page's document came from (ack.instance)
+    this.server = null; // the server process that session lived in (ack.server)
     this.maxMessageBytes = null; // the largest message the server takes (ack.max_message_bytes)
     this._ackInstance = null;
+    this._ackServer = null;
     this.suspended = false;
     this._timer = null;
   }
@@ -142,8 +146,14 @@ export class Connection {
       // A session rebuilt under the same id (it was reaped, the token could create it
       // again) numbers its changes afresh: they do not continue the document shown here.
       this._ackInstance = msg.instance ?? null;
+      this._ackServer = msg.server ?? null;
       if (Number.isInteger(msg.max_message_bytes)) this.maxMessageBytes = msg.max_message_bytes;
       const rebuilt = this.instance !== null && this._ackInstance !== this.instance;
+      if (rebuilt) {
+        // Said before the fresh document replaces what the user saw (and changed).
+        const restarted = this.server !== null && this._ackServer !== this.server;
+        this.onNotice(restarted ? RESTARTED_NOTICE : SESSION_ENDED_NOTICE, "warning", {sticky: true});
+      }
       const since = rebuilt ? null : this.since();
       ws.send(JSON.stringify(since === null ? {type: "pull"} : {type: "resume", since}));
       return;
@@ -152,6 +162,7 @@ export class Connection {
     this.onMessage(msg);
     if ((msg.type === "doc" || msg.type === "resumed") && !this.synced) {
       this.instance = this._ackInstance;
+      this.server = this._ackServer;
       this.synced = true;
       this.everSynced = true;
       this.attempt = 0;

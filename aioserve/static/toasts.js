@@ -12,7 +12,8 @@ export class Toasts {
     parent.append(this.el);
   }
 
-  show(message, level = "error") {
+  /** Errors, and `sticky` notices, stay until dismissed; the others fade. */
+  show(message, level = "error", {sticky = level === "error"} = {}) {
     const text = String(message);
     for (const toast of this.el.children) {
       if (toast.dataset.text === text && toast.dataset.level === level) {
@@ -30,7 +31,7 @@ export class Toasts {
     close.addEventListener("click", () => toast.remove());
     this.el.append(toast);
     while (this.el.children.length > MAX_SHOWN) this.el.firstElementChild.remove();
-    if (level !== "error") setTimeout(() => toast.remove(), INFO_MS);
+    if (!sticky) setTimeout(() => toast.remove(), INFO_MS);
     return toast;
   }
 }

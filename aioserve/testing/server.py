@@ -29,6 +29,10 @@ class AppServer:
                 raise TypeError("give config and options to create_app, not with an app built")
             self.app = apps
         else:
+            if config is None:
+                # A test wants to read what its callbacks raised: errors are not private
+                # here, unless the test asks (show_errors=False).
+                options.setdefault("show_errors", True)
             self.app = create_app(apps, config, **options)
         self._runner: web.AppRunner | None = None
         self._sessions: list[AppSession] = []  # opened here; closed with the server

@@ -35,18 +35,15 @@ def pending_work(server: ServerSession, client: ClientSession, horizon_s: float)
     if client.pending_replies:
         reasons.append(f"{client.pending_replies} message(s) not answered yet")
     doc = server.document
-    # The document's scheduling state is internal to it; we are its test harness.
-    if doc._pending or doc._flush_scheduled or doc._holds:
+    if doc.unsent_changes():
         reasons.append("document changes not sent yet" + (" (doc.hold() is active)"
-                                                          if doc._holds else ""))
-    running = [t for t in doc._tasks if not t.done()]
+                                                          if doc.held else ""))
+    running = doc.running_callbacks()
     if running:
-        reasons.append(f"{len(running)} callback(s) still running")
-    due = asyncio.get_running_loop().time() + horizon_s
-    waiting = [h for handles in doc._timers.values() for h in handles
-               if not h.cancelled() and h.when() <= due]
+        reasons.append(f"{running} callback(s) still running")
+    waiting = doc.callbacks_due(asyncio.get_running_loop().time() + horizon_s)
     if waiting:
-        reasons.append(f"{len(waiting)} next-tick/timeout callback(s) due")
+        reasons.append(f"{waiting} next-tick/timeout callback(s) due")
     unsent = sum(1 for c in server.connections if c._outbox or c._writer is not None)
     if unsent:
         reasons.append(f"{unsent} connection(s) still writing")

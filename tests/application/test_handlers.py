@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from aioserve import create_app
+from aioserve.application.application import load_application
 from aioserve.client import ClientSession
 from aioserve.document import Document
 from aioserve.errors import AppLoadError
@@ -175,20 +176,21 @@ async def test_directory_app_with_a_notebook(aiohttp_client: AiohttpClient,
 
 def test_directory_app_needs_main(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
+    # The loader refuses it; create_app serves it as broken (tests/server/test_app_checks.py).
     with pytest.raises(AppLoadError, match="needs a main.py or main.ipynb"):
-        create_app(str(tmp_path / "empty"))
+        load_application(tmp_path / "empty")
 
 
 def test_one_hooks_file_only(directory_app: Path) -> None:
     (directory_app / "server_lifecycle.py").write_text("")
     with pytest.raises(AppLoadError, match="not both"):
-        create_app(str(directory_app))
+        load_application(directory_app)
 
 
 def test_a_broken_hooks_file_is_a_load_error(directory_app: Path) -> None:
     (directory_app / "app_hooks.py").write_text("import no_such_module_here\n")
     with pytest.raises(AppLoadError, match="no_such_module_here"):
-        create_app(str(directory_app))
+        load_application(directory_app)
 
 
 def test_server_lifecycle_py_is_the_older_name(directory_app: Path) -> None:

@@ -77,7 +77,7 @@ async def test_a_broken_notebook_fails_its_page_only(aiohttp_client: AiohttpClie
     (tmp_path / "broken.ipynb").write_text("{ this is not json")
     (tmp_path / "fine.py").write_text("")
     c = await aiohttp_client(create_app([str(tmp_path / "broken.ipynb"),
-                                         str(tmp_path / "fine.py")]))
+                                         str(tmp_path / "fine.py")], show_errors=True))
     response = await c.get("/broken")
     assert response.status == 500
     assert "not a readable notebook" in await response.text()

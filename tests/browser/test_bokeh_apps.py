@@ -48,9 +48,16 @@ class Console:
         self.errors.append(f"page error: {error}")
 
 
+# BokehJS is several MB of scripts to parse per page: on a loaded machine a page takes
+# far longer than aioserve's own, so these tests wait longer than conftest's default.
+BOKEH_TIMEOUT_MS = 40_000
+WAIT = {"timeout": BOKEH_TIMEOUT_MS}  # for expect(), whose own default is 5 s
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def console(page: Page) -> AsyncIterator[Console]:
     """Collects the console; a test that ends with a console error fails."""
+    page.set_default_timeout(BOKEH_TIMEOUT_MS)
     seen = Console()
     page.on("console", seen.on_message)
     page.on("pageerror", seen.on_error)
@@ -86,14 +93,14 @@ async def test_plots_and_widgets_render(live: Any, page: Page, console: Console,
     assert {"PanTool", "WheelZoomTool", "BoxZoomTool", "ResetTool", "HoverTool"} <= set(tools)
     assert await model(page, "wave", "m.title.text") == "my sine wave"
     canvas = page.locator("canvas").first
-    await expect(canvas).to_be_visible()
+    await expect(canvas).to_be_visible(**WAIT)
     box = await canvas.bounding_box()
     assert box is not None and box["width"] >= 300 and box["height"] >= 300
     # widgets, as the user finds them
-    await expect(page.get_by_role("slider")).to_have_count(4)
-    await expect(page.get_by_role("button", name="Reset")).to_be_visible()
-    await expect(page.get_by_role("textbox")).to_have_value("my sine wave")
-    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible()
+    await expect(page.get_by_role("slider")).to_have_count(4, **WAIT)
+    await expect(page.get_by_role("button", name="Reset")).to_be_visible(**WAIT)
+    await expect(page.get_by_role("textbox")).to_have_value("my sine wave", **WAIT)
+    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible(**WAIT)
     ys = await model(page, "wave_source", "Array.from(m.data.y)")
     assert len(ys) == 200 and max(ys) == pytest.approx(1.0, abs=0.01)
     await screenshot(page, "bokeh-sliders")
@@ -107,7 +114,7 @@ async def test_slider_and_button_run_python(live: Any, page: Page, console: Cons
     await page.keyboard.press("ArrowRight")  # one step: 1.0 -> 1.1
     await page.keyboard.press("ArrowRight")
     # Slider.on_change ran on the server: it rewrote the Div and the plot's data.
-    await expect(page.get_by_text(summary(1, 1.2, 0, 0))).to_be_visible()
+    await expect(page.get_by_text(summary(1, 1.2, 0, 0))).to_be_visible(**WAIT)
     xs = await model(page, "wave_source", "Array.from(m.data.x)")
     ys = await model(page, "wave_source", "Array.from(m.data.y)")
     assert ys[50] == pytest.approx(math.sin(1.2 * xs[50]), abs=1e-9)
@@ -119,7 +126,7 @@ async def test_slider_and_button_run_python(live: Any, page: Page, console: Cons
         "() => Bokeh.documents[0].get_model_by_name('wave').title.text === 'a new title'")
     # Button.on_click ran on the server: it put every slider back.
     await page.get_by_role("button", name="Reset").click()
-    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible()
+    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible(**WAIT)
     assert await model(page, "freq", "m.value") == 1.0
     ys = await model(page, "wave_source", "Array.from(m.data.y)")
     assert ys[50] == pytest.approx(math.sin(xs[50]), abs=1e-9)
@@ -134,11 +141,11 @@ async def test_periodic_callback_streams_into_a_plot(live: Any, page: Page,
     await page.wait_for_function(
         f"() => {{ const t = Bokeh.documents[0].get_model_by_name('walk_source').data.t;"
         f" return t[t.length - 1] >= {first + 3}; }}")
-    await expect(page.get_by_text("streaming", exact=True)).to_be_visible()
+    await expect(page.get_by_text("streaming", exact=True)).to_be_visible(**WAIT)
     # Pause (Button.on_click) removes the periodic callback on the server
     await page.get_by_role("button", name="Pause").click()
-    await expect(page.get_by_role("button", name="Resume")).to_be_visible()
-    await expect(page.get_by_text("paused", exact=True)).to_be_visible()
+    await expect(page.get_by_role("button", name="Resume")).to_be_visible(**WAIT)
+    await expect(page.get_by_text("paused", exact=True)).to_be_visible(**WAIT)
     stopped = await model(page, "walk_source", "m.data.t[m.data.t.length - 1]")
     await page.wait_for_timeout(800)  # three ticks' worth: nothing may arrive
     assert await model(page, "walk_source", "m.data.t[m.data.t.length - 1]") == stopped
@@ -156,9 +163,9 @@ async def test_directory_app_with_template_and_theme(live: Any, page: Page, cons
     await page.wait_for_function(RENDERED)
     assert await page.title() == "Streaming dashboard"  # doc.title, set by BokehJS
     # templates/index.html: its header, and the two named roots where it put them
-    await expect(page.get_by_role("heading", name="Streaming dashboard")).to_be_visible()
-    await expect(page.locator("aside.dash-controls").get_by_role("slider")).to_have_count(2)
-    await expect(page.locator("section.dash-charts canvas").first).to_be_visible()
+    await expect(page.get_by_role("heading", name="Streaming dashboard")).to_be_visible(**WAIT)
+    await expect(page.locator("aside.dash-controls").get_by_role("slider")).to_have_count(2, **WAIT)
+    await expect(page.locator("section.dash-charts canvas").first).to_be_visible(**WAIT)
     # static/dashboard.css, at /apps/bokeh/static/ under the prefix, styles the page
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(244, 242, 238)"
@@ -182,7 +189,7 @@ async def test_signed_session_page(live: Any, page: Page, console: Console) -> N
     assert "." in get_session_id(token)  # a signed session id
     await page.get_by_role("slider").nth(0).focus()  # offset
     await page.keyboard.press("ArrowLeft")
-    await expect(page.get_by_text(summary(1, 1, 0, -0.1))).to_be_visible()
+    await expect(page.get_by_text(summary(1, 1, 0, -0.1))).to_be_visible(**WAIT)
 
 
 async def test_bokeh_and_aioserve_apps_in_one_server(live: Any, page: Page,
@@ -191,13 +198,13 @@ async def test_bokeh_and_aioserve_apps_in_one_server(live: Any, page: Page,
     server = await live([str(SLIDERS), str(EXAMPLES / "sliders.py")])
     await open_bokeh(page, server.url("/bokeh_sliders"))
     await page.get_by_role("button", name="Reset").click()
-    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible()
+    await expect(page.get_by_text(summary(1, 1, 0, 0))).to_be_visible(**WAIT)
     await page.goto(server.url("/sliders"))  # aioserve's own client, no BokehJS
     await page.wait_for_selector("#aioserve-status[data-state=connected]")
     assert await page.evaluate("window.Bokeh === undefined")
-    await expect(page.get_by_role("slider")).to_have_count(1)
+    await expect(page.get_by_role("slider")).to_have_count(1, **WAIT)
     await page.get_by_role("button", name="Reset", exact=True).click()
-    await expect(page.get_by_text("frequency 1.0")).to_be_visible()
+    await expect(page.get_by_text("frequency 1.0")).to_be_visible(**WAIT)
     await page.goto(server.url("/"))  # the index lists both
-    await expect(page.get_by_role("link", name=re.compile("bokeh_sliders"))).to_be_visible()
-    await expect(page.get_by_role("link", name=re.compile(r"^sliders"))).to_be_visible()
+    await expect(page.get_by_role("link", name=re.compile("bokeh_sliders"))).to_be_visible(**WAIT)
+    await expect(page.get_by_role("link", name=re.compile(r"^sliders"))).to_be_visible(**WAIT)

@@ -44,7 +44,13 @@ async def other_site(live: Any, html: dict[str, str]) -> str:
     return f"127.0.0.1:{server.port}"
 
 
+# BokehJS is several MB of scripts to parse per page: wait longer than conftest's default.
+BOKEH_TIMEOUT_MS = 40_000
+WAIT = {"timeout": BOKEH_TIMEOUT_MS}  # for expect(), whose own default is 5 s
+
+
 def collect_errors(page: Page) -> list[str]:
+    page.set_default_timeout(BOKEH_TIMEOUT_MS)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -63,15 +69,15 @@ async def test_server_document_from_another_origin(live: Any, page: Page,
     await page.wait_for_function(RENDERED)
     assert await page.title() == "Another site"  # embedding does not take the page's title
     assert page.url.startswith(f"http://{site}/") and not app_url.startswith(f"http://{site}")
-    await expect(page.get_by_role("heading", name="Another site")).to_be_visible()
-    await expect(page.get_by_role("slider")).to_have_count(4)
-    await expect(page.locator("canvas").first).to_be_visible()
+    await expect(page.get_by_role("heading", name="Another site")).to_be_visible(**WAIT)
+    await expect(page.get_by_role("slider")).to_have_count(4, **WAIT)
+    await expect(page.locator("canvas").first).to_be_visible(**WAIT)
     # the embedded app works: a click runs Python on the app's server
     await page.get_by_role("slider").nth(1).focus()  # amplitude
     await page.keyboard.press("ArrowRight")
-    await expect(page.get_by_text("y = 1.1 sin(1.0 x + 0.0) + 0.0")).to_be_visible()
+    await expect(page.get_by_text("y = 1.1 sin(1.0 x + 0.0) + 0.0")).to_be_visible(**WAIT)
     await page.get_by_role("button", name="Reset").click()
-    await expect(page.get_by_text("y = 1.0 sin(1.0 x + 0.0) + 0.0")).to_be_visible()
+    await expect(page.get_by_text("y = 1.0 sin(1.0 x + 0.0) + 0.0")).to_be_visible(**WAIT)
     assert errors == []
     await screenshot(page, "bokeh-server-document")
 
@@ -89,7 +95,7 @@ async def test_server_document_refused_without_the_origin(live: Any, page: Page,
     await until(lambda: any("Error rendering Bokeh items" in e for e in errors), 15)
     assert any("403" in e for e in errors), errors
     assert await page.evaluate("Bokeh.documents.length") == 0
-    await expect(page.get_by_role("slider")).to_have_count(0)
+    await expect(page.get_by_role("slider")).to_have_count(0, **WAIT)
 
 
 async def test_server_session_shows_a_session_made_with_pull_session(
@@ -112,9 +118,9 @@ async def test_server_session_shows_a_session_made_with_pull_session(
     errors = collect_errors(page)
     await page.goto(f"http://{site}/")
     await page.wait_for_function(RENDERED)
-    await expect(page.get_by_role("textbox")).to_have_value("set by bokeh.client")
+    await expect(page.get_by_role("textbox")).to_have_value("set by bokeh.client", **WAIT)
     # on_change ran on the server when bokeh.client set the values
-    await expect(page.get_by_text("y = 2.0 sin(1.0 x + 0.0) + 0.0")).to_be_visible()
+    await expect(page.get_by_text("y = 2.0 sin(1.0 x + 0.0) + 0.0")).to_be_visible(**WAIT)
     assert await page.evaluate(
         "Bokeh.documents[0].get_model_by_name('wave').title.text") == "set by bokeh.client"
     assert errors == []

@@ -49,6 +49,9 @@ doc.add_root(column(Div(text=f"pid {os.getpid()}", name="pid"), button, clicks, 
 RENDERED = """() => window.Bokeh !== undefined && Bokeh.documents.length > 0
     && Bokeh.documents[0].roots().length > 0 && Bokeh.documents[0].is_idle"""
 PAGES = 4
+# BokehJS is several MB of scripts to parse per page: wait longer than conftest says.
+BOKEH_TIMEOUT_MS = 40_000
+WAIT = {"timeout": BOKEH_TIMEOUT_MS}  # for expect(), whose own default is 5 s
 
 
 async def test_num_procs_2(cli_server: StartServer, browser: Browser, tmp_path: Path) -> None:
@@ -58,6 +61,7 @@ async def test_num_procs_2(cli_server: StartServer, browser: Browser, tmp_path: 
     url = server.app_urls[0]
     assert url.endswith("/counter")
     context = await browser.new_context()
+    context.set_default_timeout(BOKEH_TIMEOUT_MS)
     errors: list[str] = []
     context.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
@@ -66,12 +70,12 @@ async def test_num_procs_2(cli_server: StartServer, browser: Browser, tmp_path: 
             page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(url)
             await page.wait_for_function(RENDERED)
-            await expect(page.locator("canvas").first).to_be_visible()
+            await expect(page.locator("canvas").first).to_be_visible(**WAIT)
             pid_text = await page.evaluate(
                 "Bokeh.documents[0].get_model_by_name('pid').text")
             await page.get_by_role("button", name="Click me").click()
             pid = int(pid_text.split()[1])
-            await expect(page.get_by_text(f"clicked 1 times in {pid}")).to_be_visible()
+            await expect(page.get_by_text(f"clicked 1 times in {pid}")).to_be_visible(**WAIT)
     finally:
         await context.close()
     workers = {p.pid for p in psutil.Process(server.pid).children()}

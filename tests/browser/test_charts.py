@@ -120,7 +120,7 @@ async def test_wheel_zoom_drag_pan_box_and_reset_reach_python(live: Any, page: P
     await page.get_by_role("button", name="Zoom in (+)").click()
     await until(lambda: chart.x_range is not None)
     assert chart.x_range == pytest.approx([20 / 6, 20 - 20 / 6])
-    await page.get_by_role("button", name="Reset zoom (double-click, 0)").click()
+    await page.get_by_role("button", name="Zoom to fit (double-click, 0)").click()
     await until(lambda: chart.x_range is None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -38,25 +39,36 @@ def failing_app(doc: Document) -> None:
     doc.add_root(Column(good, bad, slow_bad, out))
 
 
-async def test_a_callback_error_shows_a_dismissible_notice_and_the_session_goes_on(
+async def test_a_callback_error_shows_a_generic_notice_with_the_logged_error_id(
         live: Any, page: Page, screenshot: Any, caplog: Any) -> None:
+    """Visitors see that something went wrong and an id to quote; never the details."""
     server = await live({"/fails": failing_app})
     await server.open(page, "/fails")
     session = server.session("/fails")
 
     await page.get_by_role("button", name="Breaks", exact=True).click()
-    notice = page.get_by_role("alert").filter(has_text="ZeroDivisionError")
-    await expect(notice).to_contain_text("the app divided by zero")
-    await expect(notice).to_contain_text("broken")  # which callback
-    await screenshot(page, "callback-error-notice")
+    alert = page.get_by_role("alert").filter(has_text="Something went wrong in this app.")
+    await expect(alert).to_be_visible()
+    text = await alert.locator(".aio-toast-text").inner_text()
+    error_id = re.fullmatch(r"Something went wrong in this app\. Error id: ([0-9a-f]{8})", text)
+    assert error_id is not None, text
+    notice = page.get_by_role("alert").filter(has_text=error_id[1])
+    await expect(page.get_by_text("divided by zero")).to_have_count(0)
+    await expect(page.get_by_text("ZeroDivisionError")).to_have_count(0)
+    await screenshot(page, "callback-error-notice-private")
+    logged = [r for r in caplog.records if f"(error id {error_id[1]})" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert session.id in logged[0].getMessage() and "/fails" in logged[0].getMessage()
+    assert "the app divided by zero" in str(logged[0].exc_info[1])
 
-    # The same error twice is one notice with a count, not a pile.
+    # The same error again: the same id, one notice with a count, one traceback logged.
     await page.get_by_role("button", name="Breaks", exact=True).click()
     await expect(notice).to_contain_text("×2")
     await expect(page.get_by_role("alert")).to_have_count(1)
+    assert len([r for r in caplog.records if r.exc_info is not None]) == 1
 
     await page.get_by_role("button", name="Breaks later").click()
-    await expect(page.get_by_role("alert").filter(has_text="KeyError")).to_be_visible()
+    await expect(page.get_by_role("alert")).to_have_count(2)  # another callback: its own id
 
     await notice.get_by_role("button", name="Dismiss notice").click()
     await expect(notice).to_have_count(0)
@@ -66,9 +78,20 @@ async def test_a_callback_error_shows_a_dismissible_notice_and_the_session_goes_
     await expect(page.get_by_text("1 good clicks")).to_be_visible()
     assert server.sessions("/fails") == [session] and session.callback_errors == 3
     assert await page.locator("#aioserve-status").get_attribute("data-state") == "connected"
-    logged = [r for r in caplog.records if "Error in callback" in r.getMessage()]
-    assert len(logged) == 3
-    assert session.id in logged[0].getMessage() and "/fails" in logged[0].getMessage()
+
+
+async def test_under_dev_a_callback_error_shows_its_message(
+        live: Any, page: Page, screenshot: Any) -> None:
+    server = await live({"/fails": failing_app}, dev=True)
+    await server.open(page, "/fails")
+    await page.get_by_role("button", name="Breaks", exact=True).click()
+    notice = page.get_by_role("alert").filter(has_text="ZeroDivisionError")
+    await expect(notice).to_contain_text("the app divided by zero")
+    await expect(notice).to_contain_text("failing_app.<locals>.broken")  # which callback
+    await expect(notice).to_contain_text(re.compile(r"\(error id [0-9a-f]{8}\)"))
+    await screenshot(page, "callback-error-notice-dev")
+    await page.get_by_role("button", name="Breaks later").click()
+    await expect(page.get_by_role("alert").filter(has_text="KeyError")).to_be_visible()
 
 
 class Hostile:

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import {describe, it} from "node:test";
 
 import {
-  Connection, MAX_ATTEMPTS, backoffDelay, closeAction, decodeTokenPayload, websocketUrl,
+  Connection, MAX_ATTEMPTS, RESTARTED_NOTICE, SESSION_ENDED_NOTICE, backoffDelay, closeAction,
+  decodeTokenPayload, websocketUrl,
 } from "../../aioserve/static/connection.js";
 
 function b64url(text) {
@@ -172,6 +173,31 @@ describe("Connection", () => {
     timers.runNext();
     last().receive({type: "ack", protocol: 1, seq: 12, instance: "second"});
     assert.deepEqual(last().sent, [{type: "resume", since: 12}]);
+  });
+
+  it("says the server restarted before the fresh document arrives", () => {
+    const {connection, notices, messages, timers, last} = setup();
+    connection.start();
+    last().receive({type: "ack", protocol: 1, seq: 1, instance: "first", server: "boot1"});
+    last().receive({type: "doc", seq: 3, doc: {}});
+    last().close(1001);
+    timers.runNext();
+    last().receive({type: "ack", protocol: 1, seq: 1, instance: "again", server: "boot2"});
+    assert.deepEqual(notices, [RESTARTED_NOTICE]);
+    assert.equal(messages.length, 1, "said before the new document is shown");
+    assert.deepEqual(last().sent, [{type: "pull"}]);
+    last().receive({type: "doc", seq: 1, doc: {}});
+    // The same process rebuilt the session (it was reaped): not a restart.
+    last().close(1006);
+    timers.runNext();
+    last().receive({type: "ack", protocol: 1, seq: 1, instance: "third", server: "boot2"});
+    assert.deepEqual(notices, [RESTARTED_NOTICE, SESSION_ENDED_NOTICE]);
+    // A plain reconnect to the same session says nothing.
+    last().receive({type: "doc", seq: 1, doc: {}});
+    last().close(1006);
+    timers.runNext();
+    last().receive({type: "ack", protocol: 1, seq: 1, instance: "third", server: "boot2"});
+    assert.equal(notices.length, 2);
   });
 
   it("backs off 0, 1, 2, 4 s... and gives up after the last attempt", () => {

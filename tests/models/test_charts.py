@@ -27,6 +27,8 @@ def _big_line(n: int = N) -> tuple[ColumnDataSource, Chart]:
 def test_a_chart_fills_its_container_by_default() -> None:
     assert Chart().sizing_mode == "stretch_width"
     assert Chart(sizing_mode="fixed", width=400).sizing_mode == "fixed"
+    assert Chart(width=400).sizing_mode == "fixed"  # a width given is the width wanted
+    assert Chart(width=400, sizing_mode="stretch_width").sizing_mode == "stretch_width"
 
 
 def test_a_short_chart_draws_its_source_and_a_long_line_a_view() -> None:

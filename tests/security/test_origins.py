@@ -104,6 +104,25 @@ def test_bokeh_port_rule(entries: list[str], origin: str, expected: bool) -> Non
 
 
 @pytest.mark.parametrize(
+    ("origin", "scheme", "expected"),
+    [
+        ("http://localhost:5006", "http", True),
+        ("https://localhost:5006", "http", False),  # the case: https page, http server
+        ("http://localhost:5006", "https", False),
+        ("https://localhost:5006", "https", True),
+        ("https://localhost:5006", "HTTPS", True),
+        ("wss://localhost:5006", "https", True),  # ws schemes stand for their web scheme
+        ("ws://localhost:5006", "https", False),
+        ("https://localhost:5006", None, True),  # no scheme given: host and port only
+        ("http://localhost:5006", "gopher", False),
+    ],
+)
+def test_origin_scheme(origin: str, scheme: str | None, expected: bool) -> None:
+    patterns = parse_origin_allowlist(["localhost:5006"])
+    assert origin_allowed(origin, patterns, scheme=scheme) is expected
+
+
+@pytest.mark.parametrize(
     ("entry", "pattern"),
     [
         ("localhost:5006", OriginPattern("localhost", 5006)),

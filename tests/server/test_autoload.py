@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -162,12 +163,21 @@ async def test_bokeh_absolute_url_is_honoured(aiohttp_client: AiohttpClient) -> 
     assert response.status == 400
 
 
-async def test_a_failing_app_shows_its_error_in_the_element(
-        aiohttp_client: AiohttpClient) -> None:
+async def test_a_failing_app_shows_an_error_id_in_the_element(
+        aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture) -> None:
     client = await aiohttp_client(create_app({"/broken": broken}))
     config = await autoload(client, "/broken/autoload.js")
-    assert "this app is broken" in config["error"]
-    assert config["token"] == ""
+    assert "this app is broken" not in config["error"]  # private by default
+    error_id = re.search(r"Error id: ([0-9a-f]{8})", config["error"])
+    assert error_id is not None and config["token"] == ""
+    assert f"(error id {error_id[1]})" in caplog.text
+
+
+async def test_a_failing_app_shows_its_error_with_show_errors(
+        aiohttp_client: AiohttpClient) -> None:
+    client = await aiohttp_client(create_app({"/broken": broken}, show_errors=True))
+    config = await autoload(client, "/broken/autoload.js")
+    assert "this app is broken" in config["error"] and "error id" in config["error"]
 
 
 async def test_lazy_sessions_only_mint_the_token(aiohttp_client: AiohttpClient) -> None:

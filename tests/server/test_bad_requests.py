@@ -72,8 +72,14 @@ async def test_a_hundred_bad_requests_write_a_hundred_short_lines(cli_server, tm
     http09 = [line for line in lines if re.search(r"400 GET /app \(127\.0\.0\.1\) ", line)]
     assert len(unparsable) == ROUNDS * len(BAD_REQUESTS), lines
     assert len(http09) == 4
-    assert len(lines) == len(unparsable) + len(http09) + 1, lines  # + the 200
-    assert all(len(line) < 200 for line in lines)
+    # Nothing else about these connections: every line naming the client is one of
+    # the above or the 200 (a loaded machine may add lines of other kinds, e.g. the
+    # loop watchdog's, which do not name a client).
+    about_clients = [line for line in lines if "127.0.0.1" in line]
+    assert len(about_clients) == len(unparsable) + len(http09) + 1, lines  # + the 200
+    assert not [line for line in lines if line not in about_clients and (
+        "400" in line or "Error handling request" in line or "aiohttp" in line)], lines
+    assert all(len(line) < 200 for line in about_clients)
 
 
 @pytest.mark.parametrize("prefix", ["", "/dash"])

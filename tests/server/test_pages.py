@@ -231,7 +231,7 @@ async def test_failing_app_gives_a_readable_500(client: Client, tmp_path: Path,
     modules_before = {m for m in sys.modules if m.startswith("aioserve_app_")}
     caplog.set_level(logging.ERROR)
     c = await client([str(tmp_path / "broken.py"), str(tmp_path / "typo.py"),
-                      str(tmp_path / "fine.py")])
+                      str(tmp_path / "fine.py")], show_errors=True)
     response = await c.get("/broken")
     assert response.status == 500
     html = await response.text()
@@ -252,13 +252,37 @@ async def test_failing_app_gives_a_readable_500(client: Client, tmp_path: Path,
     assert len(leftover) == 1  # the fine app's live session only
 
 
+async def test_a_failing_app_keeps_its_details_private_by_default(
+        client: Client, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Visitors get a generic message and an error id; the log has the id and the rest."""
+    (tmp_path / "broken.py").write_text("import sys\n" + RAISES)
+    folder = tmp_path / "hooked"
+    folder.mkdir()
+    (folder / "main.py").write_text("")
+    (folder / "app_hooks.py").write_text(
+        "def process_request(request):\n    raise ValueError('no entry')\n")
+    caplog.set_level(logging.ERROR)
+    c = await client([str(tmp_path / "broken.py"), str(folder)])
+    for path, secret in (("/broken", "the app is broken on purpose"), ("/hooked", "no entry")):
+        response = await c.get(path)
+        assert response.status == 500
+        html = await response.text()
+        assert "This app failed to load" in html and "aio-error-card" in html
+        assert secret not in html and str(tmp_path) not in html and "Traceback" not in html
+        error_id = re.search(r"Error id <code>([0-9a-f]{8})</code>", html)
+        assert error_id is not None, html
+        logged = [r for r in caplog.records if f"(error id {error_id[1]})" in r.getMessage()]
+        assert len(logged) == 1 and path in logged[0].getMessage()
+        assert logged[0].exc_info is not None and secret in str(logged[0].exc_info[1])
+
+
 async def test_failing_process_request(client: Client, tmp_path: Path) -> None:
     folder = tmp_path / "hooked"
     folder.mkdir()
     (folder / "main.py").write_text("")
     (folder / "app_hooks.py").write_text(
         "def process_request(request):\n    raise ValueError('no entry')\n")
-    c = await client(str(folder))
+    c = await client(str(folder), show_errors=True)
     response = await c.get("/hooked")
     assert response.status == 500
     assert "no entry" in await response.text()
@@ -271,7 +295,7 @@ async def test_process_request_returning_too_much(client: Client, tmp_path: Path
     (folder / "app_hooks.py").write_text(
         "import secrets\n"
         "def process_request(request):\n    return {'blob': secrets.token_urlsafe(20000)}\n")
-    c = await client(str(folder))
+    c = await client(str(folder), show_errors=True)
     response = await c.get("/greedy")
     assert response.status == 500
     assert "process_request returned too much data for the session token" in (

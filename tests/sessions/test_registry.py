@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -55,7 +56,10 @@ async def test_a_failed_creation_reaches_every_waiter_and_leaves_nothing(
     responses = await asyncio.gather(
         *(c.get("/broken?aioserve-session-id=same") for _ in range(10)))
     assert [r.status for r in responses] == [500] * 10
-    assert all("cannot build" in text for text in [await r.text() for r in responses])
+    texts = [await r.text() for r in responses]
+    assert all("cannot build" not in text for text in texts)  # private by default
+    # One build, one error: every waiter shows the same error id.
+    assert len({re.search(r"Error id <code>(\w+)</code>", text)[1] for text in texts}) == 1  # type: ignore[index]
     assert runs == ["run"]
     assert await ready_sessions(c) == 0
     # Nothing was cached: the next request tries again.

@@ -18,6 +18,9 @@ from bokeh.application.handlers.function import FunctionHandler
 from bokeh.application.handlers.handler import Handler as BokehHandler
 from bokeh.application.handlers.notebook import NotebookHandler
 from bokeh.application.handlers.script import ScriptHandler
+from bokeh.document import Document as BokehDocument
+from bokeh.model import Model as BokehModel
+from bokeh.server.session import ServerSession as BokehServerSession
 
 from aioserve.engines.base import Engine, EngineSession, Timing
 from aioserve.engines.bokeh import pages, protocol
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
     from aioserve.sessions.context import SessionContext
+    from aioserve.sessions.incidents import AppIncidents
 
 log = logging.getLogger("aioserve.server")
 
@@ -98,7 +102,9 @@ class BokehEngine(Engine):
 
     # ---- sessions
 
-    async def create_session(self, context: SessionContext) -> BokehSession:
+    async def create_session(self, context: SessionContext, *,
+                             incidents: AppIncidents | None = None) -> BokehSession:
+        # Bokeh logs its callbacks' errors itself; `incidents` is not used yet.
         try:
             bokeh_session, session_context = await build_session(
                 self.application, context, self.server_context)
@@ -121,14 +127,21 @@ class BokehEngine(Engine):
 
     def autoload_script(self, request: web.Request, served: ServedApp, *, element_id: str,
                         base_url: str, token: str, error: str | None) -> str:
-        return pages.autoload_js(request, element_id=element_id, base_url=base_url,
-                                 token=token, error=error)
+        app_path = str(request.app.router[f"page.{served.key}"].url_for())
+        return pages.autoload_js(request, app_path=app_path, element_id=element_id,
+                                 base_url=base_url, token=token, error=error)
 
     async def converse(self, ws: web.WebSocketResponse, connection: Connection,
                        session: EngineSession, *, max_message_bytes: int,
                        timing: Timing | None) -> None:
         assert isinstance(session, BokehSession)  # this engine made it
         await protocol.converse(ws, connection, session, timing)
+
+    app_module_prefix = "bokeh_app_"
+
+    def memory_kinds(self) -> dict[str, tuple[type, ...]]:
+        return {"Documents": (BokehDocument,), "Sessions": (BokehServerSession,),
+                "Models": (BokehModel,)}
 
     def add_routes(self, app: web.Application) -> None:
         pages.add_static_routes(app)

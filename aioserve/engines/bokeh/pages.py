@@ -17,7 +17,7 @@ from aiohttp import web
 from bokeh.core.templates import AUTOLOAD_JS
 from bokeh.core.types import ID
 from bokeh.document import Document as BokehDocument
-from bokeh.embed.bundle import Script, bundle_for_objs_and_resources
+from bokeh.embed.bundle import Script, bundle_for_objs_and_resources, extension_dirs
 from bokeh.embed.elements import html_page_for_render_items, script_for_render_items
 from bokeh.embed.util import RenderItem
 from bokeh.resources import Resources
@@ -66,8 +66,30 @@ async def cache_versioned(request: web.Request, response: web.StreamResponse) ->
 
 
 def add_static_routes(app: web.Application) -> None:
+    app.router.add_get("/static/extensions/{name}/{path:.+}", extension_file,
+                       name="bokeh-extensions")
     app.router.add_static("/static", bokehjs_folder(), name=STATIC_ROUTE)
     app.on_response_prepare.append(cache_versioned)
+
+
+async def extension_file(request: web.Request) -> web.StreamResponse:
+    """The compiled JavaScript of a Bokeh extension package, where Bokeh's page
+    bundle points (`/static/extensions/<name>/...`, as `bokeh serve` serves it)."""
+    path = _extension_path(request.match_info["name"], request.match_info["path"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def _extension_path(name: str, relative: str) -> Path | None:
+    folder = extension_dirs.get(name)
+    if folder is None:
+        return None
+    root = Path(folder).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():  # never outside its folder
+        return None
+    return path
 
 
 def page_html(request: web.Request, *, token: str, document: BokehDocument | None) -> str:
@@ -90,14 +112,15 @@ def page_response(request: web.Request, *, token: str,
     return web.Response(text=html, content_type="text/html", headers=NO_STORE)
 
 
-def autoload_js(request: web.Request, *, element_id: str, base_url: str, token: str,
-                error: str | None) -> str:
+def autoload_js(request: web.Request, *, app_path: str, element_id: str, base_url: str,
+                token: str, error: str | None) -> str:
     """What `bokeh.embed.server_document` loads: BokehJS, then the session into
     the element (or, when the app failed, the error in its place)."""
     if error is not None:
         return _error_script(element_id, error)
     absolute_url = request.query.get("bokeh-absolute-url") or None
-    app_path = request.query.get("bokeh-app-path", "/")
+    # server_document() names the app's path; a hand-written tag may not.
+    app_path = request.query.get("bokeh-app-path") or app_path
     with_resources = request.query.get("resources") != "none"
     bundle = bundle_for_objs_and_resources(
         None, resources(request, base_url) if with_resources else None)

@@ -87,7 +87,7 @@ export class ChartView extends ModelView {
       button("box", "Box zoom (drag a box; shift-drag in pan mode)", mode("box"), false),
       button("in", "Zoom in (+)", () => this.zoomBy(1 / 1.5)),
       button("out", "Zoom out (-)", () => this.zoomBy(1.5)),
-      button("reset", "Reset zoom (double-click, 0)", () => this.setRanges(null, null)));
+      button("reset", "Zoom to fit (double-click, 0)", () => this.setRanges(null, null)));
     return bar;
   }
 

@@ -123,5 +123,35 @@ async def test_a_failing_bokeh_app_shows_its_error_and_the_server_goes_on(
     client = await aiohttp_client(create_app([broken, write_app(tmp_path)]))
     response = await client.get("/broken")
     assert response.status == 500
-    assert "ZeroDivisionError" in await response.text()
+    html = await response.text()
+    assert "ZeroDivisionError" not in html and "Error id <code>" in html  # private
     assert (await client.get("/app")).status == 200
+    client = await aiohttp_client(create_app([broken], show_errors=True))
+    assert "ZeroDivisionError" in await (await client.get("/broken")).text()
+
+
+async def test_autoload_without_an_app_path_connects_to_this_app(
+        tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    parent = web.Application()
+    parent.add_subapp("/dash", create_app([write_app(tmp_path)]))
+    client = await aiohttp_client(parent)
+    body = await (await client.get("/dash/app/autoload.js",
+                                   params={"bokeh-autoload-element": "here"})).text()
+    assert '"/dash/app"' in body  # BokehJS opens /dash/app/ws, not /ws
+
+
+async def test_extension_files_are_served_from_their_folder_only(
+        tmp_path: Path, aiohttp_client: AiohttpClient, monkeypatch: Any) -> None:
+    from bokeh.embed import bundle
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "myext.js").write_text("console.log('my extension')")
+    (tmp_path / "secret.txt").write_text("not for you")
+    monkeypatch.setitem(bundle.extension_dirs, "myext", dist)
+    client = await aiohttp_client(create_app([write_app(tmp_path)]))
+    response = await client.get("/static/extensions/myext/myext.js")
+    assert response.status == 200 and "my extension" in await response.text()
+    assert (await client.get("/static/extensions/myext/%2E%2E/secret.txt")).status == 404
+    assert (await client.get("/static/extensions/nope/x.js")).status == 404
+    assert (await client.get("/static/js/bokeh.min.js")).status == 200

@@ -220,3 +220,20 @@ async def test_stats_lines_count_bokeh_sessions(
     assert any(re.fullmatch(r"\[pid \d+\]   /app has 2 sessions with 1 unused", line)
                for line in lines)
     await wire.ws.close()
+
+
+async def test_memory_lines_count_bokehs_objects(
+        tmp_path: Path, aiohttp_client: AiohttpClient, caplog: Any) -> None:
+    import logging
+
+    from aioserve.server.lifecycle import log_memory
+
+    client = await aiohttp_client(create_app([write_app(tmp_path)]))
+    assert (await client.get("/app")).status == 200
+    with caplog.at_level(logging.DEBUG, logger="aioserve.server"):
+        log_memory(client.server.app[STATE])
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert re.search(r"Memory usage: [\d.]+ MB \(RSS\)", text)
+    assert int(re.search(r"uncollected Documents: (\d+)", text)[1]) >= 1  # type: ignore[index]
+    assert int(re.search(r"uncollected Models: (\d+)", text)[1]) >= 10  # type: ignore[index]
+    assert re.search(r"app modules: [1-9]", text)

@@ -140,3 +140,25 @@ async def test_a_directory_app_has_its_template_theme_static_hooks_and_neighbour
     text = str(doc)
     assert "from a neighbour" in text and "rgb(1, 2, 3)" in text
     await ws.close()
+
+
+async def test_app_hooks_process_request_and_session_created(
+        tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    app = tmp_path / "hooksapp"
+    app.mkdir()
+    (app / "app_hooks.py").write_text(
+        "def process_request(request):\n"
+        "    return {'who': request.arguments['u'][0].decode(), 'path': request.path}\n"
+        "def on_session_created(session_context):\n"
+        "    session_context.created_note = 'created ' + session_context.id[:4]\n")
+    (app / "main.py").write_text(
+        "from bokeh.io import curdoc\nfrom bokeh.models import Div\n"
+        "context = curdoc().session_context\n"
+        "payload = context.token_payload\n"
+        "curdoc().add_root(Div(name='out', text=f\"{payload['who']} {payload['path']} \""
+        " + context.created_note + ' ' + context.request.arguments['u'][0].decode()))\n")
+    client = await aiohttp_client(create_app([app]))
+    assert (await client.get("/hooksapp", params={"u": "zoe"})).status == 200
+    session = client.server.app[STATE].apps["/hooksapp"].registry.sessions[0]
+    out = session.document.select_one({"name": "out"})  # type: ignore[attr-defined]
+    assert out.text == f"zoe /hooksapp created {session.id[:4]} zoe"
