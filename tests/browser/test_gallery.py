@@ -29,7 +29,8 @@ async def open_example(live: Any, browser: Browser, name: str, path: Path,
     page = await context.new_page()
     if frames is not None:
         page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda f: frames.append(json.loads(f))))
+            "framereceived",  # text frames; binary ones are columns of numbers
+            lambda f: frames.append(json.loads(f)) if isinstance(f, str) else None))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
