@@ -70,9 +70,11 @@ def table_app(data: dict[str, list[Any]]) -> Any:
 
 CHANGE_JS = """(expected) => new Promise((resolve) => {
     const table = document.querySelector(".aio-table");
-    const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Bump");
+    const button = [...document.querySelectorAll("button")]
+        .find((b) => b.textContent === "Bump");
     const started = performance.now();
-    const seen = () => [...table.querySelectorAll("tbody td")].some((td) => td.textContent === expected);
+    const seen = () => [...table.querySelectorAll("tbody td")]
+        .some((td) => td.textContent === expected);
     new MutationObserver((_, observer) => {
         if (seen()) { observer.disconnect(); resolve(performance.now() - started); }
     }).observe(table, {childList: true, subtree: true, characterData: true});
@@ -205,8 +207,9 @@ def markdown(page: dict[str, Any], wire: dict[str, Any]) -> str:
     return "\n".join([
         f"| measure ({rows:,} rows / {wire['points']:,} points) | aioserve |",
         "|---|---|",
-        f"| table: first rows on screen, from navigation (median of {len(page['first_rows_ms_all'])}) "
-        f"| {page['first_rows_ms_median']} ms ({', '.join(map(str, page['first_rows_ms_all']))}) |",
+        f"| table: first rows on screen, from navigation (median of "
+        f"{len(page['first_rows_ms_all'])}) | {page['first_rows_ms_median']} ms "
+        f"({', '.join(map(str, page['first_rows_ms_all']))}) |",
         f"| table: a cell change to the screen, p50 / max | {page['change_to_screen_ms_p50']} ms"
         f" / {page['change_to_screen_ms_max']} ms |",
         f"| table: bytes to the page until the first rows | {page['bytes_to_first_rows']:,} |",
