@@ -182,7 +182,7 @@ def chart_app(points: int) -> Any:
 
 async def wire_bytes(points: int) -> dict[str, int]:
     async with start_server({"/chart": chart_app(points)}) as server, \
-            ClientSession.open(server.url + "/chart", timeout=120) as session:
+            ClientSession.open(server.url + "/chart", timeout=120, max_msg_size=0) as session:
         doc_bytes = session.bytes_received
         await session.click(session.document.find(name="more"))
         await session.wait_for(lambda d: len(d.find(name="source").data["x"]) == points + 1000,
@@ -231,7 +231,11 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--wire-only", action="store_true", help="only the bytes on the wire")
     args = parser.parse_args()
+    if args.wire_only:
+        print(json.dumps(await measure_wire(args.points)))
+        return
     page = await measure_page(args.rows, args.repeat)
     print(json.dumps(page), flush=True)
     wire = await measure_wire(args.points)
