@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aioserve.models.sources import ColumnDataSource, column_json
+from aioserve.models.sources import ColumnDataSource, column_json, column_wire
 
 MAX_WINDOW_ROWS = 1000  # a page shows a few dozen; this bounds what one request costs
 
@@ -118,11 +118,11 @@ class RowView:
         if order is None:
             index = list(range(start, end))
             if source is not None:
-                data = {f: column_json(source.data[f][start:end]) for f in fields
+                data = {f: column_wire(source.data[f][start:end]) for f in fields
                         if f in source.data}
         else:
             index = order[start:end]
             if source is not None:
-                data = {f: column_json([source.data[f][i] for i in index]) for f in fields
+                data = {f: column_wire([source.data[f][i] for i in index]) for f in fields
                         if f in source.data}
         return {"start": start, "total": total, "index": index, "data": data}
