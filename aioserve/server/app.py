@@ -40,7 +40,7 @@ from aioserve.server.keys import STATE, ServerState
 from aioserve.server.lifecycle import lifecycle, shutdown
 from aioserve.server.metrics import METRICS, ServerMetrics, metrics_context, metrics_page
 from aioserve.server.middlewares import server_middlewares
-from aioserve.server.served_app import ServedApp
+from aioserve.server.served_app import ServedApp, load_problem
 from aioserve.server.tls import ssl_context
 
 # A Bokeh Application or handler is accepted too (typed Any: Bokeh is optional).
@@ -194,12 +194,6 @@ def load_checked(path: Path, argv: Sequence[str], engine: str, route: str) -> En
         log.error("App %s does not load; its page answers with an error until it is fixed: "
                   "%s", route, problem)
     return loaded
-
-
-def load_problem(engine: Engine) -> str | None:
-    """Why the app's code does not load, in one line (None: it loads)."""
-    application = getattr(engine, "application", None)
-    return application.load_problem() if isinstance(application, Application) else None
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:

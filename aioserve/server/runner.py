@@ -21,10 +21,11 @@ from aioserve.errors import AioserveError, AppLoadError
 from aioserve.logs import configure_logging
 from aioserve.server import collector
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
-from aioserve.server.app import Apps, create_app, load_problem
+from aioserve.server.app import Apps, create_app
 from aioserve.server.bad_requests import quiet_server_log
 from aioserve.server.keys import ServerState, states_of
 from aioserve.server.lifecycle import drain
+from aioserve.server.served_app import load_problem
 from aioserve.server.tls import ssl_context
 from aioserve.server.workers import bind_socket, run_workers
 
