@@ -70,9 +70,11 @@ def table_app(data: dict[str, list[Any]]) -> Any:
 
 CHANGE_JS = """(expected) => new Promise((resolve) => {
     const table = document.querySelector(".aio-table");
-    const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Bump");
+    const button = [...document.querySelectorAll("button")]
+        .find((b) => b.textContent === "Bump");
     const started = performance.now();
-    const seen = () => [...table.querySelectorAll("tbody td")].some((td) => td.textContent === expected);
+    const seen = () => [...table.querySelectorAll("tbody td")]
+        .some((td) => td.textContent === expected);
     new MutationObserver((_, observer) => {
         if (seen()) { observer.disconnect(); resolve(performance.now() - started); }
     }).observe(table, {childList: true, subtree: true, characterData: true});
@@ -180,7 +182,7 @@ def chart_app(points: int) -> Any:
 
 async def wire_bytes(points: int) -> dict[str, int]:
     async with start_server({"/chart": chart_app(points)}) as server, \
-            ClientSession.open(server.url + "/chart", timeout=120) as session:
+            ClientSession.open(server.url + "/chart", timeout=120, max_msg_size=0) as session:
         doc_bytes = session.bytes_received
         await session.click(session.document.find(name="more"))
         await session.wait_for(lambda d: len(d.find(name="source").data["x"]) == points + 1000,
@@ -205,8 +207,9 @@ def markdown(page: dict[str, Any], wire: dict[str, Any]) -> str:
     return "\n".join([
         f"| measure ({rows:,} rows / {wire['points']:,} points) | aioserve |",
         "|---|---|",
-        f"| table: first rows on screen, from navigation (median of {len(page['first_rows_ms_all'])}) "
-        f"| {page['first_rows_ms_median']} ms ({', '.join(map(str, page['first_rows_ms_all']))}) |",
+        f"| table: first rows on screen, from navigation (median of "
+        f"{len(page['first_rows_ms_all'])}) | {page['first_rows_ms_median']} ms "
+        f"({', '.join(map(str, page['first_rows_ms_all']))}) |",
         f"| table: a cell change to the screen, p50 / max | {page['change_to_screen_ms_p50']} ms"
         f" / {page['change_to_screen_ms_max']} ms |",
         f"| table: bytes to the page until the first rows | {page['bytes_to_first_rows']:,} |",
@@ -228,7 +231,11 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--wire-only", action="store_true", help="only the bytes on the wire")
     args = parser.parse_args()
+    if args.wire_only:
+        print(json.dumps(await measure_wire(args.points)))
+        return
     page = await measure_page(args.rows, args.repeat)
     print(json.dumps(page), flush=True)
     wire = await measure_wire(args.points)
