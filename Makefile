@@ -65,6 +65,7 @@ $(BOKEH_VENV)/.installed:
 
 bench: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.measure_table
 
 bench-quick: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)

@@ -97,6 +97,7 @@ async def main(n: int) -> None:
         async with ClientSession() as http:
             await churn(server, http, n)  # warm-up: imports, caches
             gc.collect()
+            gc.freeze()  # as aioserve.server.collector.freeze_startup does
             gc.callbacks.append(COLLECTIONS)
             await churn(server, http, n)
             gc.callbacks.remove(COLLECTIONS)

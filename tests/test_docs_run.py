@@ -190,6 +190,7 @@ def test_the_marker_reader(tmp_path: Path) -> None:
     assert (second.kind, second.language) == (None, "console")
 
 
+@pytest.mark.timeout(400)  # a block may start several servers, each building its apps
 @pytest.mark.parametrize("block", RUNNABLE, ids=[b.where for b in RUNNABLE])
 def test_doc_block_runs_as_written(block: Block, shim_dir: Path, tmp_path: Path) -> None:
     env = _environ(shim_dir)

@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DEV_PYTHON = sys.executable
 
@@ -39,6 +41,7 @@ def get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
+@pytest.mark.timeout(400)  # a build and two installs: slow on a loaded machine
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     # --no-isolation: hatchling comes from the dev extra, so nothing is downloaded.

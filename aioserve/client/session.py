@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from aioserve.client.document import ClientDocument, ClientModel
+from aioserve.document.binary import resolve, unpack
 
 _META = re.compile(r'<meta name="(aioserve-[a-z]+)" content="([^"]*)"')
 
@@ -97,6 +98,9 @@ class ClientSession:
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._patch_listeners: list[Callable[[list[dict[str, Any]]], Any]] = []
+        self._buffers: dict[int, list[Any]] = {}  # binary columns, until their message comes
+        self.bytes_received = 0  # every frame, text and binary, as sent on the wire
+        self.binary_frames = 0
         self.last_message_at = asyncio.get_running_loop().time()
         self.closed: SessionClosed | None = None
 
@@ -227,11 +231,31 @@ class ClientSession:
         self._reader = asyncio.create_task(self._read())
 
     async def _receive(self, timeout: float) -> dict[str, Any]:
-        frame = await asyncio.wait_for(self.ws.receive(), timeout)
-        if frame.type is not aiohttp.WSMsgType.TEXT:
-            raise SessionClosed(self.ws.close_code, str(frame.extra or ""))
-        message: dict[str, Any] = json.loads(frame.data)
-        self.messages.append(message)
+        while True:
+            frame = await asyncio.wait_for(self.ws.receive(), timeout)
+            if frame.type is aiohttp.WSMsgType.BINARY:
+                self._buffer(frame.data)
+                continue
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                raise SessionClosed(self.ws.close_code, str(frame.extra or ""))
+            message = self._parse(frame.data)
+            self.messages.append(message)
+            return message
+
+    def _buffer(self, data: bytes) -> None:
+        """A binary column (docs/protocol.md): kept until the message that refers to it."""
+        self.bytes_received += len(data)
+        self.binary_frames += 1
+        ident, values = unpack(data)
+        self._buffers[ident] = values
+
+    def _parse(self, text: str) -> dict[str, Any]:
+        self.bytes_received += len(text.encode())
+        if not self._buffers:
+            message: dict[str, Any] = json.loads(text)
+            return message
+        buffers, self._buffers = self._buffers, {}
+        message = json.loads(text, object_hook=lambda value: resolve(value, buffers))
         return message
 
     def _handle(self, message: dict[str, Any]) -> None:
@@ -262,8 +286,10 @@ class ClientSession:
     async def _read(self) -> None:
         try:
             async for frame in self.ws:
-                if frame.type is aiohttp.WSMsgType.TEXT:
-                    message = json.loads(frame.data)
+                if frame.type is aiohttp.WSMsgType.BINARY:
+                    self._buffer(frame.data)
+                elif frame.type is aiohttp.WSMsgType.TEXT:
+                    message = self._parse(frame.data)
                     self.messages.append(message)
                     self._handle(message)
                     async with self._changed:

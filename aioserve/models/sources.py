@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from weakref import ReferenceType, ref
 
+from aioserve.document.binary import binary_column
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
 
@@ -60,6 +61,11 @@ def column_json(values: list[Any]) -> list[Any]:
     return [_json_value(v) for v in values]
 
 
+def column_wire(values: list[Any]) -> list[Any]:
+    """`column_json(values)`, as a binary column when it is numbers (docs/protocol.md)."""
+    return binary_column(column_json(values))
+
+
 def _all_finite(values: list[float | int]) -> bool:
     try:
         return all(map(math.isfinite, values))
@@ -106,7 +112,7 @@ class _Columns(Property[dict[str, list[Any]]]):
         return _check_columns(value)
 
     def to_json(self, value: dict[str, list[Any]]) -> Any:
-        return {name: column_json(values) for name, values in value.items()}
+        return {name: column_wire(values) for name, values in value.items()}
 
 
 class _ColumnTypes(Property[dict[str, str]]):
@@ -254,7 +260,7 @@ class ColumnDataSource(Model):
         # Everything is checked (the JSON too) before the data changes, so a refused
         # stream leaves the source as it was.
         event = {"kind": "stream", "model": self.id,
-                 "data": {n: column_json(v) for n, v in rows.items()}, "rollover": rollover}
+                 "data": {n: column_wire(v) for n, v in rows.items()}, "rollover": rollover}
         added = len(next(iter(rows.values()), []))
         dropped = 0 if rollover is None else max(0, self.length + added - rollover)
         for name, values in rows.items():

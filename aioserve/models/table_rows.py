@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aioserve.models.sources import ColumnDataSource, column_json
+from aioserve.models.sources import ColumnDataSource, column_json, column_wire
 
 MAX_WINDOW_ROWS = 1000  # a page shows a few dozen; this bounds what one request costs
 
@@ -55,6 +55,9 @@ def sorted_order(column: Sequence[Any], rows: Sequence[int], ascending: bool) ->
     for i in rows:
         (empty if _empty(column[i]) else full).append(i)
     if all(type(column[i]) in (int, float) for i in full):
+        fast = _numpy_order(column, full, ascending)
+        if fast is not None:
+            return fast + empty
         key: Callable[[int], Any] = column.__getitem__  # plain numbers: fast path
     else:
         def key(i: int) -> Any:
@@ -66,13 +69,57 @@ def sorted_order(column: Sequence[Any], rows: Sequence[int], ascending: bool) ->
     return full + empty
 
 
+def _numpy_order(column: Sequence[Any], rows: list[int], ascending: bool) -> list[int] | None:
+    """A stable sort of many plain numbers with numpy when it is installed (ten times
+    faster on a million rows); None to sort in Python."""
+    if len(rows) < 50_000:
+        return None
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    index = np.asarray(rows, dtype=np.int64)
+    values = np.asarray(column, dtype=np.float64)[index]
+    if np.abs(values).max(initial=0.0) > 2.0**53:
+        return None  # integers a float64 would round
+    order = np.argsort(values if ascending else -values, kind="stable")
+    result: list[int] = index[order].tolist()
+    return result
+
+
 def filtered_rows(data: dict[str, list[Any]], fields: Sequence[str], text: str) -> list[int]:
     """The rows where some of `fields` holds `text`, in any case."""
     needle = text.casefold()
-    columns = [data[f] for f in fields if f in data]
-    length = len(columns[0]) if columns else 0
-    return [i for i in range(length)
-            if any(needle in str(c[i]).casefold() for c in columns if c[i] is not None)]
+    hits: set[int] = set()
+    for field in fields:
+        if field in data:
+            hits.update(_rows_containing(data[field], needle))
+    return sorted(hits)
+
+
+def _rows_containing(column: list[Any], needle: str) -> list[int]:
+    """The rows of `column` whose text holds `needle` (casefolded): one search through
+    the column's text joined by newlines, at C speed, not a Python loop per cell."""
+    def slow() -> list[int]:
+        return [i for i, v in enumerate(column) if v is not None and needle in str(v).casefold()]
+
+    if not needle or "\n" in needle or None in column:
+        return slow()
+    joined = "\n".join(map(str, column))
+    blob = joined.casefold()
+    if len(blob) != len(joined) or blob.count("\n") != len(column) - 1:
+        return slow()  # a cell with a newline, or text whose casefold changes its length
+    rows: list[int] = []
+    row, line, at = 0, 0, blob.find(needle)
+    while at >= 0:
+        row += blob.count("\n", line, at)  # the newlines before the match: its row
+        rows.append(row)
+        end = blob.find("\n", at)
+        if end < 0:
+            break
+        row, line = row + 1, end + 1  # on to the next row's text
+        at = blob.find(needle, line)
+    return rows
 
 
 class RowView:
@@ -118,11 +165,11 @@ class RowView:
         if order is None:
             index = list(range(start, end))
             if source is not None:
-                data = {f: column_json(source.data[f][start:end]) for f in fields
+                data = {f: column_wire(source.data[f][start:end]) for f in fields
                         if f in source.data}
         else:
             index = order[start:end]
             if source is not None:
-                data = {f: column_json([source.data[f][i] for i in index]) for f in fields
+                data = {f: column_wire([source.data[f][i] for i in index]) for f in fields
                         if f in source.data}
         return {"start": start, "total": total, "index": index, "data": data}

@@ -31,6 +31,10 @@ log = logging.getLogger("aioserve.server")
 # the defaults ran a full pass of 0.5-1.2 s every few seconds (bench/RESULTS.md, (6)).
 THRESHOLDS = (50_000, 50, 100)
 MIN_ENDED = 200
+# At most one full pass per SHARE times the last one's duration: the loop spends
+# at most 1/SHARE of its time in them, however heavy the live sessions (a pass over
+# 1,000 live Bokeh sessions takes seconds).
+SHARE = 50
 
 
 class _Policy:
@@ -38,6 +42,7 @@ class _Policy:
     ended = 0  # sessions ended since the last full pass
     passes = 0
     last_ms = 0.0
+    last_end = 0.0  # time.monotonic() when the last pass ended
 
 
 _policy = _Policy()
@@ -60,11 +65,14 @@ def freeze_startup() -> None:
 def sessions_ended(count: int, live: int) -> float | None:
     """After a reaper sweep ended `count` sessions (`live` remain): run a full pass
     when as many have ended since the last one as are alive (and at least
-    MIN_ENDED). Returns how long it took in ms, or None when none ran."""
+    MIN_ENDED), and at least SHARE times the last pass's duration has gone by
+    since it. Returns how long it took in ms, or None when none ran."""
     if not _policy.tuned:
         return None
     _policy.ended += count
     if _policy.ended < max(MIN_ENDED, live):
+        return None
+    if time.monotonic() - _policy.last_end < SHARE * _policy.last_ms / 1000:
         return None
     ended, _policy.ended = _policy.ended, 0
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -73,6 +81,7 @@ def sessions_ended(count: int, live: int) -> float | None:
     cpu_ms = (time.process_time() - cpu_started) * 1000  # without time the OS gave others
     _policy.passes += 1
     _policy.last_ms = ms
+    _policy.last_end = time.monotonic()
     log.debug("Full garbage collection after %d sessions ended: %d objects freed in %.1f ms"
               " (%.1f ms CPU), %d sessions live", ended, found, ms, cpu_ms, live)
     return ms

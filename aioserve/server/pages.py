@@ -9,6 +9,7 @@ import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -19,7 +20,7 @@ from aioserve.config import Config
 from aioserve.server.dev import DEV
 from aioserve.server.keys import STATE, ServerState
 from aioserve.server.page_session import open_page_session
-from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp
+from aioserve.server.served_app import TEMPLATES, AppFailed, ServedApp, load_problem
 from aioserve.sessions.context import RequestData
 from aioserve.sessions.incidents import new_error_id
 
@@ -107,8 +108,10 @@ async def index(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config
     router = request.app.router
-    links = [{"name": s.name, "url": str(router[f"page.{s.key}"].url_for())}
-             for s in state.apps.values()]
+    # An app that failed its startup check is listed, marked: its page says why.
+    links: list[dict[str, Any]] = [
+        {"name": s.name, "url": str(router[f"page.{s.key}"].url_for()),
+         "broken": load_problem(s.engine) is not None} for s in state.apps.values()]
     if len(links) == 1 and not config.disable_index_redirect:
         raise web.HTTPFound(links[0]["url"])
     template = _index_template(config)

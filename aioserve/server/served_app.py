@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from aioserve.application.application import Application
 from aioserve.engines.base import Engine, EngineSession
 from aioserve.sessions.context import RequestData, SessionContext
 from aioserve.sessions.incidents import GENERIC_BUILD_ERROR, AppIncidents, new_error_id
@@ -36,6 +37,12 @@ class AppFailed(Exception):
         if show_errors:
             return f"{self.detail} (error id {self.error_id})"
         return f"{GENERIC_BUILD_ERROR} Error id: {self.error_id}"
+
+
+def load_problem(engine: Engine) -> str | None:
+    """Why the app's code does not load, in one line (None: it loads)."""
+    application = getattr(engine, "application", None)
+    return application.load_problem() if isinstance(application, Application) else None
 
 
 @dataclass(eq=False)

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+from aioserve.document.binary import Outgoing
+
 log = logging.getLogger("aioserve.server")
 
 
@@ -19,6 +21,7 @@ class Transport(Protocol):
     @property
     def closed(self) -> bool: ...
     async def send_str(self, data: str, compress: int | None = None) -> None: ...
+    async def send_bytes(self, data: bytes, compress: int | None = None) -> None: ...
     async def close(self, *, code: int = 1000, message: bytes = b"") -> bool: ...
 
 
@@ -35,20 +38,23 @@ class RawTransport(Protocol):
 RAW_WRITE_LIMIT = 64 * 1024
 
 
-def text_frame(payload: bytes) -> bytes:
-    """A final, unmasked text frame (RFC 6455 5.2), as a server sends it."""
+def text_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """A final, unmasked text frame (RFC 6455 5.2), as a server sends it; opcode 0x2
+    makes it a binary frame."""
     n = len(payload)
+    first = 0x80 | opcode
     if n < 126:
-        head = struct.pack("!BB", 0x81, n)
+        head = struct.pack("!BB", first, n)
     elif n < 65536:
-        head = struct.pack("!BBH", 0x81, 126, n)
+        head = struct.pack("!BBH", first, 126, n)
     else:
-        head = struct.pack("!BBQ", 0x81, 127, n)
+        head = struct.pack("!BBQ", first, 127, n)
     return head + payload
 
 
 class Connection:
-    """Queues text frames and writes them in order, from one short-lived task.
+    """Queues frames (text, and the binary frames of numeric columns) and writes them in
+    order, from one short-lived task.
 
     Inside `corked()` (the reply to one client message), frames wait and then go
     out together in a single socket write when nothing else is being written:
@@ -61,7 +67,7 @@ class Connection:
         self.remote = remote
         self._raw = raw  # None: compressed, or not a plain socket; always the writer task
         self._corked = False
-        self._outbox: deque[str] = deque()
+        self._outbox: deque[str | bytes] = deque()
         self._writer: asyncio.Task[None] | None = None
         self.synced = False  # patches flow only after the client pulled or resumed
         self.bytes_out = 0
@@ -69,10 +75,14 @@ class Connection:
         self.bytes_in = 0  # counted by the server's read loop
         self.messages_in = 0
 
-    def send(self, text: str) -> None:
+    def send(self, message: str | Outgoing) -> None:
+        """Queue a text frame, or a message with its binary frames (which go first)."""
         if self.transport.closed:
             return
-        self._outbox.append(text)
+        if isinstance(message, Outgoing):
+            self._outbox.extend(message.buffers)
+            message = message.text
+        self._outbox.append(message)
         if self._writer is None and not self._corked:
             self._writer = asyncio.ensure_future(self._drain())
 
@@ -97,8 +107,9 @@ class Connection:
                 or raw.get_write_buffer_size() > RAW_WRITE_LIMIT):
             self._writer = asyncio.ensure_future(self._drain())
             return
-        frames = [text_frame(text.encode()) for text in self._outbox]
-        self.messages_out += len(frames)
+        frames = [text_frame(f, 0x2) if isinstance(f, bytes) else text_frame(f.encode())
+                  for f in self._outbox]
+        self.messages_out += sum(isinstance(f, str) for f in self._outbox)
         self.bytes_out += sum(map(len, self._outbox))
         self._outbox.clear()
         raw.write(b"".join(frames))
@@ -106,10 +117,13 @@ class Connection:
     async def _drain(self) -> None:
         try:
             while self._outbox:
-                text = self._outbox.popleft()
-                self.messages_out += 1
-                self.bytes_out += len(text)
-                await self.transport.send_str(text)
+                frame = self._outbox.popleft()
+                self.bytes_out += len(frame)
+                if isinstance(frame, bytes):
+                    await self.transport.send_bytes(frame)
+                else:
+                    self.messages_out += 1
+                    await self.transport.send_str(frame)
         except (ConnectionError, RuntimeError) as exc:
             # The peer went away mid-write; the read loop sees the close and cleans up.
             log.debug("dropping %d queued messages for %s: %s", len(self._outbox), self.remote, exc)

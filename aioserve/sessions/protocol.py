@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from aioserve.document.binary import Outgoing, encode
+
 SUBPROTOCOL = "aioserve"
 VERSION = 1
 
@@ -54,23 +56,26 @@ def ack_message(session_id: str, seq: int, instance: str,
     return dumps(ack)
 
 
-def doc_message(seq: int, doc_json: dict[str, Any]) -> str:
-    return dumps({"type": "doc", "seq": seq, "doc": doc_json})
+def doc_message(seq: int, doc_json: dict[str, Any]) -> Outgoing:
+    """The `doc` message, its columns of numbers as binary frames ("Binary columns")."""
+    return encode({"type": "doc", "seq": seq, "doc": doc_json})
 
 
-def patch_text(seq: int, encoded_events: list[str]) -> str:
-    """What `dumps({"type": "patch", "seq": seq, "events": [...]})` gives, from
-    events already encoded."""
-    return f'{{"type":"patch","seq":{seq},"events":[{",".join(encoded_events)}]}}'
+def patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
+    """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
+    events already encoded (each with the frames of its binary columns)."""
+    text = ",".join(e.text for e in encoded_events)
+    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}',
+                    tuple(b for e in encoded_events for b in e.buffers))
 
 
 def error_message(reply_to: int | None, code: str, message: str) -> str:
     return dumps({"type": "error", "reply_to": reply_to, "code": code, "message": message})
 
 
-def reply_message(reply_to: int, reply: dict[str, Any] | None = None) -> str:
+def reply_message(reply_to: int, reply: dict[str, Any] | None = None) -> Outgoing:
     """`ok`, or another reply (such as table rows) to the message `reply_to`."""
-    return dumps({**(reply or {"type": "ok"}), "reply_to": reply_to})
+    return encode({**(reply or {"type": "ok"}), "reply_to": reply_to})
 
 
 def resumed_message(seq: int) -> str:

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from aioserve.document.binary import Outgoing, encode
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
@@ -42,7 +43,7 @@ class ServerSession:
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
-        self._replay: deque[tuple[int, str]] = deque()
+        self._replay: deque[tuple[int, Outgoing]] = deque()
         self._replay_bytes = 0
         self.created_at = time.monotonic()
         self.last_detached_at = self.created_at
@@ -74,14 +75,14 @@ class ServerSession:
 
     # ---- outgoing
 
-    def doc_message(self) -> str:
+    def doc_message(self) -> Outgoing:
         self.document.flush(force=True)  # the snapshot must include every numbered change
         return doc_message(self.seq, self.document.to_json())
 
     def ack_message(self, max_message_bytes: int | None = None) -> str:
         return ack_message(self.id, self.seq, self.instance, max_message_bytes)
 
-    def replay_since(self, since: int) -> list[str] | None:
+    def replay_since(self, since: int) -> list[Outgoing] | None:
         """The patches after `since`, or None when the buffer no longer reaches back."""
         if since == self.seq:
             return []
@@ -95,7 +96,7 @@ class ServerSession:
         seq = self.seq
         # Each event is encoded once, since the sender of a change gets the same
         # message less its own events: encoding is most of what a patch costs.
-        encoded = [dumps(event) for event, _ in events]
+        encoded = [encode(event) for event, _ in events]
         text = patch_text(seq, encoded)
         self._remember(seq, text)
         origins = {origin for _, origin in events if origin is not None}
@@ -110,12 +111,12 @@ class ServerSession:
             else:
                 connection.send(text)
 
-    def _remember(self, seq: int, text: str) -> None:
-        self._replay.append((seq, text))
-        self._replay_bytes += len(text)
+    def _remember(self, seq: int, message: Outgoing) -> None:
+        self._replay.append((seq, message))
+        self._replay_bytes += message.size
         while self._replay and (len(self._replay) > REPLAY_MESSAGES
                                 or self._replay_bytes > REPLAY_BYTES):
-            self._replay_bytes -= len(self._replay.popleft()[1])
+            self._replay_bytes -= self._replay.popleft()[1].size
 
     def broadcast(self, message: dict[str, Any]) -> None:
         text = dumps(message)

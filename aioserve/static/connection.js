@@ -2,6 +2,8 @@
 // codes, reconnect with backoff. Everything it needs from the browser is passed
 // in, so node can drive it with a fake socket and fake timers.
 
+import {parseMessage, readFrame} from "./binary.js";
+
 export const PROTOCOL_VERSION = 1;
 export const MAX_ATTEMPTS = 10;
 const EXPIRED_RELOAD_MS = 1500;
@@ -125,6 +127,8 @@ export class Connection {
     }
     this.ws = ws;
     this.synced = false;
+    this.buffers = new Map(); // binary columns waiting for the message that refers to them
+    ws.binaryType = "arraybuffer";
     ws.onmessage = (event) => this._receive(ws, event.data);
     ws.onclose = (event) => this._closed(ws, event.code, event.reason);
     ws.onerror = () => {}; // a close event always follows
@@ -134,10 +138,17 @@ export class Connection {
     if (ws !== this.ws) return;
     let msg;
     try {
-      msg = JSON.parse(raw);
-    } catch {
-      console.warn("aioserve: not JSON", raw);
+      if (typeof raw !== "string") {
+        const {id, values} = readFrame(raw);
+        this.buffers.set(id, values);
+        return;
+      }
+      msg = parseMessage(raw, this.buffers);
+    } catch (err) {
+      console.warn("aioserve: unreadable message", err, raw);
       return;
+    } finally {
+      if (typeof raw === "string") this.buffers.clear(); // a frame is for the next message only
     }
     if (msg.type === "ack") {
       if (msg.protocol !== PROTOCOL_VERSION) {

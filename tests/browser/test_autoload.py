@@ -74,7 +74,7 @@ async def test_a_static_page_on_another_port_embeds_a_live_app(
     await expect(embedded.get_by_text("frequency 1.2")).to_be_visible()
     session = server.session("/sliders")
     assert session.document.select_one(type=Slider).value == pytest.approx(1.2)
-    await embedded.get_by_role("button", name="Reset").click()
+    await embedded.get_by_role("button", name="Reset", exact=True).click()
     await expect(embedded.get_by_text("frequency 1.0")).to_be_visible()
     await screenshot(page, "autoload-embedded", full_page=True)
 

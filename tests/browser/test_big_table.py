@@ -3,7 +3,6 @@ filters on the server, and shows a change of the data at once."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from playwright.async_api import Page, expect
@@ -63,11 +62,22 @@ async def test_a_big_table_keeps_few_rows_and_shows_changes(live: Any, page: Pag
     assert max(frames) < 50_000
     await expect(page.get_by_text("200,000 rows")).to_be_visible()
 
-    # A change of the data reaches the rows in view within a second.
-    started = time.monotonic()
-    await page.get_by_role("button", name="Bump first row").click()
-    await expect(page.get_by_role("row", name="0 changed! 0")).to_be_visible(timeout=1000)
-    assert time.monotonic() - started < 1.0
+    # A change of the data reaches the rows in view within a second, timed in the page
+    # from the click to the cell's new text.
+    elapsed_ms = await page.evaluate("""() => new Promise((resolve) => {
+        const table = document.querySelector(".aio-table");
+        const button = [...document.querySelectorAll("button")]
+            .find((b) => b.textContent === "Bump first row");
+        const started = performance.now();
+        const seen = () => [...table.querySelectorAll("tbody td")]
+            .some((td) => td.textContent === "changed!");
+        new MutationObserver((_, observer) => {
+            if (seen()) { observer.disconnect(); resolve(performance.now() - started); }
+        }).observe(table, {childList: true, subtree: true, characterData: true});
+        button.click();
+    })""")
+    assert elapsed_ms < 1000, f"the change took {elapsed_ms:.0f} ms to show"
+    await expect(page.get_by_role("row", name="0 changed! 0")).to_be_visible()
 
     # Scrolling to the middle shows the rows there, still with few rows in the page.
     scroller = page.locator(".aio-table-scroll")

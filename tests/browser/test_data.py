@@ -105,16 +105,23 @@ def stream_app(sources: list[ColumnDataSource]) -> Any:
 
 
 class Frames:
-    """Every text frame the page's websockets receive, parsed."""
+    """Every text frame the page's websockets receive, parsed (binary frames apart)."""
 
     def __init__(self, page: Page) -> None:
         self.received: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
+        self.binary: list[bytes] = []
         page.on("websocket", self._opened)
 
     def _opened(self, ws: WebSocket) -> None:
-        ws.on("framereceived", lambda payload: self.received.append(json.loads(payload)))
+        ws.on("framereceived", self._received)
         ws.on("framesent", lambda payload: self.sent.append(json.loads(payload)))
+
+    def _received(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):  # a binary column; its message follows
+            self.binary.append(payload)
+        else:
+            self.received.append(json.loads(payload))
 
     def events(self, kind: str) -> list[dict[str, Any]]:
         return [e for m in self.received if m["type"] == "patch" for e in m["events"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page, expect
@@ -73,3 +74,17 @@ async def test_an_app_that_fails_to_build(live: Any, page: Page, screenshot: Any
     await page.goto(dev.url("/broken"))
     await expect(page.locator("pre")).to_contain_text("RuntimeError: cannot open")
     await screenshot(page, "app-failed-show-errors")
+
+
+async def test_the_index_marks_an_app_that_failed_its_startup_check(
+        live: Any, page: Page, screenshot: Any, tmp_path: Path) -> None:
+    (tmp_path / "typo.py").write_text("def oops(:\n")
+    server = await live({"/hello": hello, "/typo": str(tmp_path / "typo.py")})
+    await page.goto(server.url("/"))
+    typo = page.get_by_role("link", name=re.compile("typo"))
+    await expect(typo).to_contain_text("failed to load")
+    await expect(page.get_by_role("link", name=re.compile("hello"))).not_to_contain_text(
+        "failed")
+    await screenshot(page, "index-with-a-broken-app")
+    await typo.click()
+    await expect(page.get_by_role("heading", name="This app failed to load")).to_be_visible()

@@ -61,6 +61,12 @@ async def test_broken_apps_are_one_error_line_each_and_the_others_serve(
     async with aiohttp.ClientSession() as http:
         async with http.get(server.base_url + "/hello") as response:
             assert response.status == 200
+        async with http.get(server.base_url + "/") as response:  # the index marks them
+            index = await response.text()
+        for name in order:
+            card = re.search(rf'<span class="aio-app-name">{name}( <span class="aio-app-broken">'
+                             rf'failed to load</span>)?</span>', index)
+            assert card is not None and bool(card[1]) == (name != "hello"), name
         for name in reasons:
             async with http.get(f"{server.base_url}/{name}", headers=HTML) as response:
                 html = await response.text()

@@ -27,6 +27,8 @@ def tuned(monkeypatch: pytest.MonkeyPatch) -> None:
     """The policy as `run()` leaves it, without touching this process's thresholds."""
     monkeypatch.setattr(collector._policy, "tuned", True)
     monkeypatch.setattr(collector._policy, "ended", 0)
+    monkeypatch.setattr(collector._policy, "last_ms", 0.0)
+    monkeypatch.setattr(collector._policy, "last_end", 0.0)
 
 
 def test_a_full_pass_once_as_many_ended_as_are_alive(tuned: None) -> None:
@@ -40,11 +42,22 @@ def test_a_full_pass_once_as_many_ended_as_are_alive(tuned: None) -> None:
         took = collector.sessions_ended(50, live=5)
         assert took is not None and took >= 0
         assert ref() is None
+        collector._policy.last_ms = 0.0  # (the time share is another test's)
         # With 20,000 sessions alive, 5,000 ended are not enough for a pass over them all.
         assert collector.sessions_ended(5_000, live=20_000) is None
         assert collector.sessions_ended(15_000, live=20_000) is not None
     finally:
         gc.enable()
+
+
+def test_full_passes_take_a_bounded_share_of_the_time(tuned: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pass that took 100 ms: none again for 50 x 100 ms, however many sessions end.
+    monkeypatch.setattr(collector._policy, "last_ms", 100.0)
+    monkeypatch.setattr(collector._policy, "last_end", collector.time.monotonic())
+    assert collector.sessions_ended(10_000, live=0) is None
+    monkeypatch.setattr(collector._policy, "last_end", collector.time.monotonic() - 5.1)
+    assert collector.sessions_ended(0, live=0) is not None  # the ended ones were kept
 
 
 def test_nothing_happens_in_a_process_aioserve_does_not_own() -> None:
