@@ -226,7 +226,9 @@ class Chart(Widget):
 
     def _source_changed(self) -> None:
         """The source's rows (or which columns are read) changed."""
-        self._previous, self._cache = self._cache or self._previous, None
+        # Kept only to be reused at once (_refresh_view), never holding old rows for long.
+        self._previous = self._cache if self.downsamples() else None
+        self._cache = None
         self._refresh_view()
 
     def _columns(self) -> _Columns:

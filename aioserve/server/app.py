@@ -59,11 +59,12 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         config = Config(**options)
     elif options:
         config = dataclasses.replace(config, **options)
+    engines = resolve_apps(apps, config.args, config.engine)
+    check_loaded(engines, config)
     served = {path: ServedApp(path, engine, key=f"app{i}",
                               show_errors=config.show_errors_effective,
                               slow_callback_ms=config.slow_callback_ms)
-              for i, (path, engine) in
-              enumerate(resolve_apps(apps, config.args, config.engine).items())}
+              for i, (path, engine) in enumerate(engines.items())}
     try:
         origins = parse_origin_allowlist(config.allow_websocket_origin) or None
     except ValueError as exc:
@@ -189,11 +190,20 @@ def load_checked(path: Path, argv: Sequence[str], engine: str, route: str) -> En
         if not (path.is_dir() or path.suffix in (".py", ".ipynb")) or not path.exists():
             raise
         loaded = AioserveEngine(Application(FailingHandler(str(exc))))
-    problem = load_problem(loaded)
-    if problem is not None:
+    return loaded
+
+
+def check_loaded(engines: Mapping[str, Engine], config: Config) -> None:
+    """One ERROR line per app that does not load, before any "running at" line. When
+    none loads there is nothing to serve, as `bokeh serve` decides too: AppLoadError
+    (except under --dev, where saving the fix brings an app back)."""
+    problems = {route: p for route, e in engines.items() if (p := load_problem(e)) is not None}
+    if engines and len(problems) == len(engines) and not config.dev:
+        raise AppLoadError("no app loads: " + "; ".join(f"{route}: {problem}"
+                                                        for route, problem in problems.items()))
+    for route, problem in problems.items():
         log.error("App %s does not load; its page answers with an error until it is fixed: "
                   "%s", route, problem)
-    return loaded
 
 
 def _add_routes(app: web.Application, state: ServerState) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from aioserve.config import Config
-from aioserve.errors import AioserveError, AppLoadError
+from aioserve.errors import AioserveError
 from aioserve.logs import configure_logging
 from aioserve.server import collector
 from aioserve.server.access_log import ACCESS_LOG, AccessLogger
@@ -43,7 +43,6 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
     """
     context = ssl_context(config)  # a bad certificate or key stops us before any app code runs
     app = create_app(apps, config)
-    _refuse_if_nothing_loads(app, config)
     runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOG,
                            logger=quiet_server_log(),  # junk requests: an access line, no traceback
                            handle_signals=False, shutdown_timeout=5.0)
@@ -68,18 +67,6 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
         await drain(_state_of(app))
     finally:
         await runner.cleanup()
-
-
-def _refuse_if_nothing_loads(app: web.Application, config: Config) -> None:
-    """Every app failed its startup check (create_app logged each): there is nothing
-    to serve, as `bokeh serve` decides too. Under --dev the server stays up, since
-    saving a fix reloads the app."""
-    served = [s for state in states_of(app) for s in state.apps.values()]
-    problems = [(s.path, load_problem(s.engine)) for s in served]
-    if config.dev or not served or any(problem is None for _, problem in problems):
-        return
-    raise AppLoadError("no app loads: " + "; ".join(f"{path}: {problem}"
-                                                    for path, problem in problems))
 
 
 async def _start_site(runner: web.AppRunner, config: Config, sock: socket.socket | None,
