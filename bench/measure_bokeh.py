@@ -107,7 +107,7 @@ async def memory_return(server: Server, dialect: Dialect, n: int, *,
 
 def sweep_ms(n: int, rate: float) -> int:
     """A sweep period long enough that all n sessions exist before the first sweep."""
-    return int((n / (2 * rate) * 1.5 + 5) * 1000)
+    return int((n / rate * 1.5 + 5) * 1000)
 
 
 FALLBACK_RATE = {ENGINE: 60.0, BOKEH: 10.0}

@@ -15,12 +15,22 @@ it once as many sessions have ended as are still alive (at least `MIN_ENDED`)
 keeps that cost a constant per session and the garbage in proportion to the
 live sessions, and never runs with nothing ended (idle servers, measure 6 of
 bench/RESULTS.md).
+
+One pass must not stall requests either: a pass over a few hundred live Bokeh
+sessions takes hundreds of ms (about 1 ms each). So each pass's cost is estimated
+from the heap grown since start-up (`sys.getallocatedblocks`, a few µs) times the
+last pass's CPU time per block; while that is over BUDGET_MS, the pass waits
+until FORCE times as many sessions have ended (or the live ones have ended too).
+An ended session leaves little behind (the engines free their documents by
+reference counting; what is left is tens of objects each), so waiting costs
+little memory.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 
 from aiohttp import web
@@ -35,6 +45,15 @@ MIN_ENDED = 200
 # at most 1/SHARE of its time in them, however heavy the live sessions (a pass over
 # 1,000 live Bokeh sessions takes seconds).
 SHARE = 50
+# A pass estimated to take longer than this waits (above); past FORCE x the usual
+# number ended, it runs anyway, so the garbage stays bounded.
+BUDGET_MS = 30.0
+FORCE = 4
+# CPU ns per allocated block of a full pass: the first estimate is the figure for a
+# heap of live Bokeh documents (the costliest measured: ~225 ns; plain Python
+# objects ~6), then each pass's own figure.
+NS_PER_BLOCK = 250.0
+LEARN_FROM_BLOCKS = 50_000  # smaller heaps give a noisy figure
 
 
 class _Policy:
@@ -43,6 +62,9 @@ class _Policy:
     passes = 0
     last_ms = 0.0
     last_end = 0.0  # time.monotonic() when the last pass ended
+    base_blocks = 0  # sys.getallocatedblocks() once start-up was frozen
+    ns_per_block = NS_PER_BLOCK
+    deferred = 0  # passes put off for their estimated cost
 
 
 _policy = _Policy()
@@ -52,6 +74,7 @@ def tune() -> None:
     """Set the thresholds; from now on the reaper may run full passes."""
     gc.set_threshold(*THRESHOLDS)
     _policy.tuned = True
+    _policy.base_blocks = sys.getallocatedblocks()
 
 
 def freeze_startup() -> None:
@@ -60,21 +83,38 @@ def freeze_startup() -> None:
     if _policy.tuned:
         gc.collect()
         gc.freeze()
+        _policy.base_blocks = sys.getallocatedblocks()
+
+
+def estimated_ms() -> float:
+    """What a full pass would take now: the heap grown since start-up, at the last
+    pass's cost per block."""
+    blocks = max(0, sys.getallocatedblocks() - _policy.base_blocks)
+    return blocks * _policy.ns_per_block / 1e6
 
 
 def sessions_ended(count: int, live: int) -> float | None:
     """After a reaper sweep ended `count` sessions (`live` remain): run a full pass
     when as many have ended since the last one as are alive (and at least
     MIN_ENDED), and at least SHARE times the last pass's duration has gone by
-    since it. Returns how long it took in ms, or None when none ran."""
+    since it, and the pass is estimated to take at most BUDGET_MS (or FORCE times
+    as many have ended). Returns how long it took in ms, or None when none ran."""
     if not _policy.tuned:
         return None
     _policy.ended += count
-    if _policy.ended < max(MIN_ENDED, live):
+    due = max(MIN_ENDED, live)
+    if _policy.ended < due:
         return None
     if time.monotonic() - _policy.last_end < SHARE * _policy.last_ms / 1000:
         return None
+    estimate = estimated_ms()
+    if estimate > BUDGET_MS and _policy.ended < FORCE * due:
+        _policy.deferred += 1
+        log.debug("Full garbage collection put off: %d sessions ended, %d live, estimated"
+                  " %.0f ms", _policy.ended, live, estimate)
+        return None
     ended, _policy.ended = _policy.ended, 0
+    blocks = max(0, sys.getallocatedblocks() - _policy.base_blocks)
     started, cpu_started = time.perf_counter(), time.process_time()
     found = gc.collect()
     ms = (time.perf_counter() - started) * 1000
@@ -82,8 +122,11 @@ def sessions_ended(count: int, live: int) -> float | None:
     _policy.passes += 1
     _policy.last_ms = ms
     _policy.last_end = time.monotonic()
+    if blocks >= LEARN_FROM_BLOCKS:
+        _policy.ns_per_block = cpu_ms * 1e6 / blocks
     log.debug("Full garbage collection after %d sessions ended: %d objects freed in %.1f ms"
-              " (%.1f ms CPU), %d sessions live", ended, found, ms, cpu_ms, live)
+              " (%.1f ms CPU, estimated %.1f ms), %d sessions live", ended, found, ms, cpu_ms,
+              estimate, live)
     return ms
 
 

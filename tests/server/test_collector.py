@@ -29,6 +29,9 @@ def tuned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(collector._policy, "ended", 0)
     monkeypatch.setattr(collector._policy, "last_ms", 0.0)
     monkeypatch.setattr(collector._policy, "last_end", 0.0)
+    monkeypatch.setattr(collector._policy, "base_blocks", collector.sys.getallocatedblocks())
+    monkeypatch.setattr(collector._policy, "ns_per_block", collector.NS_PER_BLOCK)
+    monkeypatch.setattr(collector._policy, "deferred", 0)
 
 
 def test_a_full_pass_once_as_many_ended_as_are_alive(tuned: None) -> None:
@@ -58,6 +61,33 @@ def test_full_passes_take_a_bounded_share_of_the_time(tuned: None,
     assert collector.sessions_ended(10_000, live=0) is None
     monkeypatch.setattr(collector._policy, "last_end", collector.time.monotonic() - 5.1)
     assert collector.sessions_ended(0, live=0) is not None  # the ended ones were kept
+
+
+def test_a_pass_too_costly_for_one_stall_waits(tuned: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Many heavy sessions still alive: a pass estimated over BUDGET_MS waits until FORCE
+    # times as many have ended, and then runs all the same (the garbage stays bounded).
+    gc.disable()
+    try:
+        garbage = Cycle()
+        ref = weakref.ref(garbage)
+        del garbage
+        monkeypatch.setattr(collector._policy, "base_blocks",
+                            collector.sys.getallocatedblocks() - 1_000_000)
+        monkeypatch.setattr(collector._policy, "ns_per_block", 250.0)  # est. 250 ms
+        assert collector.estimated_ms() > collector.BUDGET_MS
+        assert collector.sessions_ended(700, live=300) is None
+        assert collector._policy.deferred == 1 and ref() is not None
+        assert collector.sessions_ended(400, live=300) is None  # 1,100 < 4 x 300
+        assert collector._policy.deferred == 2 and ref() is not None
+        assert collector.sessions_ended(200, live=300) is not None  # 1,300: forced
+        assert ref() is None and collector._policy.ended == 0
+        # The pass measured its own cost per block: a cheap heap is collected at once.
+        monkeypatch.setattr(collector._policy, "last_ms", 0.0)
+        monkeypatch.setattr(collector._policy, "ns_per_block", 1.0)  # est. ~1 ms
+        assert collector.sessions_ended(300, live=300) is not None
+    finally:
+        gc.enable()
 
 
 def test_nothing_happens_in_a_process_aioserve_does_not_own() -> None:
