@@ -19,8 +19,9 @@ bench/RESULTS.md).
 One pass must not stall requests either: a pass over a few hundred live Bokeh
 sessions takes hundreds of ms (about 1 ms each). So each pass's cost is estimated
 from the heap grown since start-up (`sys.getallocatedblocks`, a few µs) times the
-last pass's CPU time per block; while that is over BUDGET_MS, the pass waits
-until FORCE times as many sessions have ended (or the live ones have ended too).
+last pass's CPU time per block; while that is over BUDGET_MS and at least
+MIN_ENDED sessions are alive, the pass waits until FORCE times as many sessions
+have ended (or the live ones have ended too).
 An ended session leaves little behind (the engines free their documents by
 reference counting; what is left is tens of objects each), so waiting costs
 little memory.
@@ -108,7 +109,9 @@ def sessions_ended(count: int, live: int) -> float | None:
     if time.monotonic() - _policy.last_end < SHARE * _policy.last_ms / 1000:
         return None
     estimate = estimated_ms()
-    if estimate > BUDGET_MS and _policy.ended < FORCE * due:
+    # Only while many sessions are alive: with few, the pass costs what the ended ones
+    # left, which waiting would only make bigger.
+    if live >= MIN_ENDED and estimate > BUDGET_MS and _policy.ended < FORCE * due:
         _policy.deferred += 1
         log.debug("Full garbage collection put off: %d sessions ended, %d live, estimated"
                   " %.0f ms", _policy.ended, live, estimate)

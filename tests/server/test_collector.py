@@ -86,6 +86,10 @@ def test_a_pass_too_costly_for_one_stall_waits(tuned: None,
         monkeypatch.setattr(collector._policy, "last_ms", 0.0)
         monkeypatch.setattr(collector._policy, "ns_per_block", 1.0)  # est. ~1 ms
         assert collector.sessions_ended(300, live=300) is not None
+        # With few alive, waiting would only add garbage: it runs whatever the estimate.
+        monkeypatch.setattr(collector._policy, "last_ms", 0.0)
+        monkeypatch.setattr(collector._policy, "ns_per_block", 250.0)
+        assert collector.sessions_ended(200, live=10) is not None
     finally:
         gc.enable()
 
