@@ -255,3 +255,25 @@ async def test_drain_runs_once_and_every_caller_waits_for_it(
     assert lines[-1] == "unloaded"
     assert seen_on_return == [3, 3]  # neither returned before every hook had run
     assert state.connections == set() and state.session_count() == 0
+
+
+async def test_a_session_still_building_when_the_drain_starts_is_ended_by_it(
+        aiohttp_client: AiohttpClient) -> None:
+    ended: list[str] = []
+
+    async def slow(doc: Document) -> None:
+        await asyncio.sleep(0.3)  # the drain starts meanwhile
+        doc.on_session_destroyed(lambda ctx: ended.append(ctx.id))
+        doc.add_root(Div(text="built"))
+
+    client = await aiohttp_client(create_app({"/slow": slow}))
+    state = client.app[STATE]
+    page = asyncio.ensure_future(client.get("/slow?aioserve-session-id=late"))
+    deadline = time.monotonic() + 5
+    while not state.apps["/slow"].registry._creating:
+        assert time.monotonic() < deadline, "the page never started building"
+        await asyncio.sleep(0.01)
+    await drain(state)
+    assert state.session_count() == 0
+    assert ended == ["late"]
+    (await page).release()
