@@ -81,7 +81,7 @@ def create_app(apps: Apps = None, config: Config | None = None, **options: Any) 
         app[AUTH] = auth
         add_auth_routes(app.router, auth)
     app.cleanup_ctx.append(lifecycle)
-    app.on_shutdown.append(shutdown)
+    app.on_shutdown.append(shutdown)  # the drain, for hosts other than `serve` (run once)
     _add_operations(app, state)
     if not config.prefix:
         return app

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -23,13 +24,21 @@ class ServerState:
     config: Config
     apps: dict[str, ServedApp]
     origins: tuple[OriginPattern, ...] | None  # None: the default for the arrival port
-    connections: set[Connection] = field(default_factory=set)
+    # True once new work is refused (readiness and pages answer 503); tests set it to
+    # see a draining server. The drain itself (lifecycle.drain) runs once: this task.
     draining: bool = False
+    drain_task: asyncio.Task[None] | None = None
     # Wall-clock seconds for token expiry (minting and checking); tests put a clock they move.
     clock: Callable[[], float] = time.time
 
     def session_count(self) -> int:
         return sum(len(a.registry) for a in self.apps.values())
+
+    @property
+    def connections(self) -> set[Connection]:
+        """The open session websockets, read from the sessions (the one count that
+        drain, stats and metrics use)."""
+        return {c for a in self.apps.values() for s in a.registry.sessions for c in s.connections}
 
 
 STATE = web.AppKey("aioserve_state", ServerState)

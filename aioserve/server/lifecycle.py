@@ -1,8 +1,14 @@
 """What runs beside the request handlers, owned by aiohttp's cleanup_ctx.
 
 On start: each app's `on_server_loaded`, then the reaper, stats and memory
-loops. On shutdown: websockets closed with 1001, sessions destroyed with their
-hooks; on cleanup: loops cancelled, then `on_server_unloaded`.
+loops. At the end, `drain` (once per app): websockets closed with 1001, sessions
+destroyed with their hooks; then loops cancelled and `on_server_unloaded`.
+
+Who calls `drain`: `serve` while its sites still listen (readiness answers 503);
+aiohttp's on_shutdown for the other hosts (`web.run_app`, gunicorn, an embedding
+site, aioserve.testing). Cleanup calls it too, for a host that skips on_shutdown;
+every call after the first waits for the same drain. Only the drain ends sessions
+at shutdown.
 """
 
 from __future__ import annotations
@@ -29,8 +35,7 @@ log = logging.getLogger("aioserve.server")
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     for served in state.apps.values():
-        served.server_context = state
-        await served.engine.on_server_loaded(state)
+        await served.load(state)
     collector.freeze_startup()
     config = state.config
     loops = [
@@ -46,7 +51,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await destroy_sessions(state)
+        await drain(state)  # a no-op wait when on_shutdown (or `serve`) drained already
         for served in state.apps.values():
             try:
                 await served.engine.on_server_unloaded(state)
@@ -60,18 +65,22 @@ async def shutdown(app: web.Application) -> None:
 
 async def drain(state: ServerState) -> None:
     """Refuse new work (readiness and pages answer 503), tell clients to go
-    elsewhere (1001), end the sessions with their hooks. Safe to call twice:
-    `serve` drains while still listening, aiohttp's on_shutdown again after."""
-    if not state.draining:
+    elsewhere (1001), end the sessions with their hooks. Runs once per app: a
+    later or concurrent call waits for the first one's drain."""
+    if state.drain_task is None:
+        state.drain_task = asyncio.ensure_future(_drain(state))
+    # shield: a caller given up on (a shutdown timeout) does not cut the hooks short.
+    await asyncio.shield(state.drain_task)
+
+
+async def _drain(state: ServerState) -> None:
+    connections = state.connections
+    if not state.draining:  # already refusing (never listened): nothing to announce
         log.info("Draining: closing %d websockets, ending %d sessions",
-                 len(state.connections), state.session_count())
+                 len(connections), state.session_count())
     state.draining = True
     await asyncio.gather(*(c.close(CLOSE_GOING_AWAY, "server shutting down")
-                           for c in list(state.connections)), return_exceptions=True)
-    await destroy_sessions(state)
-
-
-async def destroy_sessions(state: ServerState) -> None:
+                           for c in connections), return_exceptions=True)
     for served in state.apps.values():
         await served.registry.destroy_all()
 

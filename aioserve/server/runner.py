@@ -63,7 +63,8 @@ async def serve(apps: Apps, config: Config, *, shutdown_trigger: ShutdownTrigger
             on_ready(urls)
         await (shutdown_trigger() if shutdown_trigger else asyncio.Event().wait())
         # Drain while the sites still listen, so a load balancer sees readiness
-        # fail (503) instead of a refused connection while sessions end.
+        # fail (503) instead of a refused connection while sessions end. The
+        # on_shutdown and cleanup that runner.cleanup runs then find it done.
         await drain(_state_of(app))
     finally:
         await runner.cleanup()

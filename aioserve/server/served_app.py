@@ -57,7 +57,7 @@ class ServedApp:
     registry: SessionRegistry = field(init=False)
     incidents: AppIncidents = field(init=False)
     template: jinja2.Template = field(init=False)
-    server_context: Any = None
+    server_context: Any = field(default=None, init=False)  # set by `load`
     # The title of the last document this process built for the app. A page with no
     # session of its own (--lazy-sessions, --num-procs) shows it, not the route name.
     title_seen: str = ""
@@ -67,6 +67,11 @@ class ServedApp:
         self.incidents = AppIncidents(self.path, show_errors=self.show_errors,
                                       slow_callback_ms=self.slow_callback_ms)
         self.load_template()
+
+    async def load(self, server_context: Any) -> None:
+        """Server start: the context its sessions and hooks see, then `on_server_loaded`."""
+        self.server_context = server_context
+        await self.engine.on_server_loaded(server_context)
 
     def load_template(self) -> None:
         base = TEMPLATES.get_template("page.html")

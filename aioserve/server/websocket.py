@@ -73,7 +73,6 @@ def handler_for(served: ServedApp) -> Handler:
         raw = None if config.websocket_compression_level is not None else request.transport
         connection = Connection(ws, remote=remote, raw=raw)
         session.subscribe(connection)  # it counts from the moment the upgrade completed
-        state.connections.add(connection)
         metrics = request.app.get(METRICS)
         timing = None
         if metrics is not None:
@@ -86,7 +85,6 @@ def handler_for(served: ServedApp) -> Handler:
                 max_message_bytes=config.websocket_max_message_size_bytes, timing=timing)
         finally:
             session.unsubscribe(connection)
-            state.connections.discard(connection)
             if metrics is not None:
                 metrics.connection_closed(served.path, connection)
             log.info("WebSocket connection closed: code=%s, reason=%r", ws.close_code, None)

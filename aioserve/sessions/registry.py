@@ -89,6 +89,11 @@ class SessionRegistry:
             self.ended_callback_errors += session.callback_errors
         await session.destroy()
 
-    async def destroy_all(self) -> None:
+    async def destroy_all(self, *, building_timeout: float = 10) -> None:
+        """Destroy every session; first wait (bounded) for those still being built,
+        so none outlives a drain that started while its page was loading."""
+        pending = [asyncio.shield(f) for f in self._creating.values()]
+        if pending:
+            await asyncio.wait(pending, timeout=building_timeout)
         for session in list(self._sessions.values()):
             await self.discard(session)
