@@ -241,7 +241,7 @@ class Document:
         self._listener.document_changed(events)
 
     @contextmanager
-    def _flushed_by_caller(self) -> Iterator[None]:
+    def flushed_by_caller(self) -> Iterator[None]:
         """The caller flushes the changes made inside itself (a client message's reply):
         schedule no flush for a loop turn later, which would find nothing to do."""
         scheduled, self._flush_scheduled = self._flush_scheduled, True

@@ -127,6 +127,11 @@ class Model:
         if doc is not None:
             doc._model_changed(self, name, old, value)
 
+    def set_checked(self, name: str, value: Any) -> None:
+        """Set a value the caller has already checked (a browser's `set`, which the
+        session validates with the browser's rules), without checking it again."""
+        self._set_property(name, value)
+
     def on_change(self, *args: Any) -> None:
         """`model.on_change("value", cb)` or `on_change("a", "b", cb)`; cb(attr, old, new)."""
         *attrs, callback = args

@@ -204,7 +204,7 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
         started = time.perf_counter()
         try:
             # The patch and its ok (or the error) in one write, with no loop turn between.
-            with connection.corked(), session.document._flushed_by_caller():
+            with connection.corked(), session.document.flushed_by_caller():
                 try:
                     reply = session.receive(connection, message)
                 except ProtocolError as exc:

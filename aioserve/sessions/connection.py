@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,3 +140,24 @@ class Connection:
     async def close(self, code: int, reason: str = "") -> None:
         await self.flush()
         await self.transport.close(code=code, message=reason.encode()[:120])
+
+
+class Subscribers:
+    """A session's connections and how long it has had none: what the registry's
+    reaper reads, the same for every engine's session."""
+
+    def __init__(self) -> None:
+        self.connections: set[Connection] = set()
+        self.last_detached_at = time.monotonic()
+
+    def subscribe(self, connection: Connection) -> None:
+        self.connections.add(connection)
+
+    def unsubscribe(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        if not self.connections:
+            self.last_detached_at = time.monotonic()
+
+    def idle_ms(self, now: float) -> float:
+        """How long the session has had no connection (0 while it has one)."""
+        return 0.0 if self.connections else (now - self.last_detached_at) * 1000

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +13,7 @@ from aioserve.document.binary import Outgoing, encode
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
-from aioserve.sessions.connection import Connection
+from aioserve.sessions.connection import Connection, Subscribers
 from aioserve.sessions.context import SessionContext
 from aioserve.sessions.incidents import AppIncidents
 from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
@@ -25,7 +24,7 @@ REPLAY_MESSAGES = 256
 REPLAY_BYTES = 4 * 1024 * 1024
 
 
-class ServerSession:
+class ServerSession(Subscribers):
     """Owns a document once built; numbers and broadcasts its changes.
 
     Sequence numbers start at 1 for the document as first built (see
@@ -39,14 +38,13 @@ class ServerSession:
         self.id = context.id
         self.context = context
         self.document = document
-        self.connections: set[Connection] = set()
+        super().__init__()
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
         self._replay: deque[tuple[int, Outgoing]] = deque()
         self._replay_bytes = 0
-        self.created_at = time.monotonic()
-        self.last_detached_at = self.created_at
+        self.created_at = self.last_detached_at
         self.destroyed = False
         self.callback_errors = 0
         self._on_destroy = on_destroy
@@ -58,20 +56,6 @@ class ServerSession:
     @property
     def title(self) -> str:
         return self.document.title
-
-    # ---- connections
-
-    def subscribe(self, connection: Connection) -> None:
-        self.connections.add(connection)
-
-    def unsubscribe(self, connection: Connection) -> None:
-        self.connections.discard(connection)
-        if not self.connections:
-            self.last_detached_at = time.monotonic()
-
-    def idle_ms(self, now: float) -> float:
-        """How long the session has had no connection (0 while it has one)."""
-        return 0.0 if self.connections else (now - self.last_detached_at) * 1000
 
     # ---- outgoing
 
@@ -165,7 +149,7 @@ class ServerSession:
             except (TypeError, ValueError) as exc:
                 raise ProtocolError("invalid_value", str(exc)) from None
             with self.document.changes_from(connection):
-                model._set_property(attr, value)  # checked above: not a second time
+                model.set_checked(attr, value)
         elif kind == "event":
             name = _field(message, "event", str)
             data = message.get("data", {})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,8 +17,9 @@ from bokeh.server.contexts import BokehSessionContext, _RequestProxy
 from bokeh.server.session import ServerSession as BokehServerSession
 from tornado.ioloop import IOLoop
 
+from aioserve.sessions.connection import Subscribers
+
 if TYPE_CHECKING:
-    from aioserve.sessions.connection import Connection
     from aioserve.sessions.context import SessionContext
 
 log = logging.getLogger("aioserve.server")
@@ -59,7 +59,7 @@ class AppSessionContext(BokehSessionContext):
         return self._payload
 
 
-class BokehSession:
+class BokehSession(Subscribers):
     """One Bokeh `ServerSession` plus the core's bookkeeping (connections, age)."""
 
     def __init__(self, bokeh_session: BokehServerSession, context: AppSessionContext,
@@ -67,9 +67,8 @@ class BokehSession:
         self.bokeh = bokeh_session
         self.context = context
         self.id: str = bokeh_session.id
-        self.connections: set[Connection] = set()
+        super().__init__()
         self.callback_errors = 0
-        self.last_detached_at = time.monotonic()
         self._on_destroy = on_destroy
         self._title = ""
 
@@ -85,20 +84,10 @@ class BokehSession:
     def destroyed(self) -> bool:
         return self.bokeh.destroyed
 
-    def subscribe(self, connection: Connection) -> None:
-        self.connections.add(connection)
-
-    def unsubscribe(self, connection: Connection) -> None:
-        self.connections.discard(connection)
-        if not self.connections:
-            self.last_detached_at = time.monotonic()
-
     def idle_ms(self, now: float) -> float:
-        """0 while connected, or while a callback holds the document (as Bokeh's
-        reaper skips a session whose expiration is blocked)."""
-        if self.connections or self.bokeh.expiration_blocked:
-            return 0.0
-        return (now - self.last_detached_at) * 1000
+        """Also 0 while a callback holds the document (as Bokeh's reaper skips a
+        session whose expiration is blocked)."""
+        return 0.0 if self.bokeh.expiration_blocked else super().idle_ms(now)
 
     async def destroy(self) -> None:
         if self.bokeh.destroyed:
