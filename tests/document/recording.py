@@ -29,5 +29,5 @@ async def live_doc(*roots: Any) -> tuple[Document, Recorder]:
     for root in roots:
         doc.add_root(root)
     recorder = Recorder()
-    doc._go_live(recorder, asyncio.get_running_loop())
+    doc.go_live(recorder, asyncio.get_running_loop())
     return doc, recorder

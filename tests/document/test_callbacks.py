@@ -265,7 +265,7 @@ async def test_periodic_callbacks_stop_when_the_session_ends() -> None:
     ticks: list[int] = []
     doc.add_periodic_callback(lambda: ticks.append(1), 5)
     await asyncio.sleep(0.03)
-    await doc._destroy()
+    await doc.destroy()
     count = len(ticks)
     await asyncio.sleep(0.03)
     assert count >= 1 and len(ticks) == count
@@ -290,7 +290,7 @@ async def test_destroy_runs_hooks_and_cancels_running_coroutines() -> None:
     doc.on_session_destroyed(lambda context: events.append(f"hook {context}"))
     doc.on_session_destroyed(async_hook)
     await asyncio.sleep(0.01)
-    await doc._destroy()
+    await doc.destroy()
     assert cancelled.is_set()
     assert events == ["hook None", "async hook"]
 
@@ -300,7 +300,7 @@ async def test_a_periodic_callback_on_a_document_not_yet_live_uses_the_running_l
     ticks: list[int] = []
     doc.add_periodic_callback(lambda: ticks.append(1), 5)
     await asyncio.sleep(0.03)
-    await doc._destroy()
+    await doc.destroy()
     assert ticks
 
 
@@ -331,7 +331,7 @@ async def test_nothing_scheduled_runs_after_the_session_ends() -> None:
     update = lambda: ran.append("update")  # noqa: E731
     doc.add_timeout_callback(update, 5)
     doc.add_timeout_callback(update, 5)
-    await doc._destroy()
+    await doc.destroy()
     await asyncio.sleep(0.03)
     assert ran == []
 
@@ -350,4 +350,4 @@ async def test_the_same_periodic_callback_twice_is_refused() -> None:
     await asyncio.sleep(0.03)
     assert ticks == []  # none left running
     doc.add_periodic_callback(tick, 5)  # after removing, it may be added again
-    await doc._destroy()
+    await doc.destroy()

@@ -141,7 +141,7 @@ async def test_changes_before_going_live_are_in_the_first_document_not_a_patch()
     doc.add_root(label)
     label.text = "built"
     recorder = Recorder()
-    doc._go_live(recorder, asyncio.get_running_loop())
+    doc.go_live(recorder, asyncio.get_running_loop())
     await turn()
     assert recorder.batches == []
     assert doc.to_json()["models"][label.id]["props"]["text"] == "built"
@@ -249,8 +249,8 @@ async def test_destroy_frees_the_models_and_stops_everything() -> None:
     ticks: list[int] = []
     doc.add_periodic_callback(lambda: ticks.append(1), 5)
     doc.add_timeout_callback(lambda: ticks.append(2), 5)
-    await doc._destroy()
-    await doc._destroy()  # once only
+    await doc.destroy()
+    await doc.destroy()  # once only
     await asyncio.sleep(0.03)
     assert ticks == [] and doc.destroyed
     assert label.document is None and doc.roots == [] and list(doc.models) == []

@@ -33,7 +33,7 @@ async def live_source(data: dict[str, list[Any]]) -> tuple[ColumnDataSource, Rec
     doc = Document()
     doc.add_root(Column(DataTable(source=source)))
     recorder = Recorder()
-    doc._go_live(recorder, asyncio.get_running_loop())
+    doc.go_live(recorder, asyncio.get_running_loop())
     return source, recorder
 
 
