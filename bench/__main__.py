@@ -159,7 +159,8 @@ def machine() -> dict[str, Any]:
                 .splitlines() if line.startswith("model name")), platform.processor())
     versions = subprocess.run([str(BOKEH_PYTHON), "-c", "import bokeh, tornado; "
                                "print(bokeh.__version__, tornado.version)"],
-                              capture_output=True, text=True, check=False).stdout.split()
+                              capture_output=True, text=True, check=False).stdout.split() \
+        if BOKEH_PYTHON.exists() else []  # runs without bokeh serve need no Bokeh venv
     git = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                          text=True, check=False).stdout.strip() or "?"
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -50,13 +51,16 @@ def command(kind: str, port: int, opts: ServerOptions) -> list[str]:
               "--check-unused-sessions", str(opts.check_unused_ms),
               "--unused-session-lifetime", str(opts.unused_lifetime_ms),
               "--num-procs", str(opts.num_procs)]
+    # BENCH_SERVER_ARGS: more options for aioserve's servers, say "--log-level debug
+    # --slow-callback 20" to see what holds the loop (its log is in bench/results/logs).
+    extra = shlex.split(os.environ.get("BENCH_SERVER_ARGS", ""))
     if kind == "aioserve":
         apps = [str(APPS / "aioserve" / f"{a}.py") for a in ("hello", "dashboard", "chart")]
-        return [sys.executable, "-m", "aioserve", "serve", *apps, *common]
+        return [sys.executable, "-m", "aioserve", "serve", *apps, *common, *extra]
     bokeh_apps = [str(APPS / "bokeh" / f"{a}.py") for a in ("hello", "dashboard", "chart")]
     if kind == "aioserve-bokeh":  # the same Bokeh apps as bokeh serve gets
         return [sys.executable, "-m", "aioserve", "serve", *bokeh_apps, "--engine", "bokeh",
-                *common]
+                *common, *extra]
     if kind == "bokeh":
         return [str(BOKEH_PYTHON), str(BENCH / "bokeh_serve.py"), *bokeh_apps, *common]
     if kind == "bokeh-stock":  # no TCP_NODELAY: what `bokeh serve` users get
