@@ -3,8 +3,8 @@
     python -m bench.garbage [--engine aioserve|bokeh] [--sessions 100] [--websocket]
                             [--show 12]
 
-Serves bench/apps/<engine>/dashboard.py in this process (GC thresholds as
-`aioserve.run()` sets them), makes N sessions (page requests, or with
+Serves bench/apps/<engine>/dashboard.py in this process (the collector tuned
+as `aioserve.run()` tunes it), makes N sessions (page requests, or with
 `--websocket` a page, a websocket and the whole document each, closed at
 once), lets the reaper end them, twice (the first round warms imports and
 caches, then start-up is frozen as `freeze_startup` does), then runs one
@@ -31,6 +31,7 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from aioserve import Config, create_app
+from aioserve.server import collector
 from bench.protocols import DIALECTS
 from bench.servers import APPS
 from bench.wire import connect
@@ -93,7 +94,7 @@ def describe(garbage: list[Any], show: int) -> list[str]:
 
 
 async def main(engine: str, n: int, websocket: bool, show: int) -> None:
-    gc.set_threshold(50_000, 50, 100)  # as aioserve.run() sets it
+    collector.tune()  # as aioserve.run() does: thresholds, and the engines' young passes
     app = create_app([str(APPS / engine / "dashboard.py")],
                      Config(port=0, check_unused_sessions_ms=300, unused_session_lifetime_ms=300))
     server = TestServer(app, host="127.0.0.1", port=0)
@@ -101,8 +102,7 @@ async def main(engine: str, n: int, websocket: bool, show: int) -> None:
     try:
         async with ClientSession() as http:
             await churn(server, http, engine, n, websocket)  # warm-up: imports, caches
-            gc.collect()
-            gc.freeze()  # as aioserve.server.collector.freeze_startup does
+            collector.freeze_startup()
             gc.callbacks.append(COLLECTIONS)
             await churn(server, http, engine, n, websocket)
             gc.callbacks.remove(COLLECTIONS)

@@ -87,6 +87,17 @@ def freeze_startup() -> None:
         _policy.base_blocks = sys.getallocatedblocks()
 
 
+def after_build() -> None:
+    """Right after a session's document was built: one young-generation pass
+    (about 0.3 ms). Bokeh's `figure()` replaces default models it made a moment
+    before (ranges, scales, a title); each is a cycle of model and property
+    containers, about 200 objects a session, that would otherwise wait in the old
+    generation for the full pass after the reaper (1,000 Bokeh sessions: 60,000
+    objects, 139 ms). Found young, they cost next to nothing."""
+    if _policy.tuned:
+        gc.collect(0)
+
+
 def estimated_ms() -> float:
     """What a full pass would take now: the heap grown since start-up, at the last
     pass's cost per block."""

@@ -117,6 +117,11 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
                 timing(time.perf_counter() - started)
     finally:
         bokeh_connection.detach_session()
+        # Both keep bound methods of their own (the next frame's consumer, the
+        # handler table): a cycle per connection, left to a full collection.
+        handler._handlers.clear()
+        receiver._current_consumer = receiver._message = None  # type: ignore[assignment]
+        receiver._partial = None
         if not session.bokeh.destroyed:
             session.bokeh.notify_connection_lost()
 

@@ -17,6 +17,7 @@ from bokeh.server.contexts import BokehSessionContext, _RequestProxy
 from bokeh.server.session import ServerSession as BokehServerSession
 from tornado.ioloop import IOLoop
 
+from aioserve.server import collector
 from aioserve.sessions.connection import Subscribers
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ async def build_session(application: BokehApplication, context: SessionContext,
     try:
         await application.on_session_created(session_context)
         application.initialize_document(doc)
+        collector.after_build()
         failed = [h for h in application.handlers if h.failed]
         if failed:
             handler = failed[0]
@@ -165,13 +167,18 @@ def teardown_document(doc: BokehDocument) -> None:
     # Bokeh's container properties hold their owner model: one reference cycle per
     # model, left to a full collection that then takes hundreds of ms for a few
     # hundred sessions. Emptying the models' own tables here frees nearly all of a
-    # document by reference counting (bench/bokeh_garbage.py measures it).
+    # document by reference counting (bench/garbage.py measures it).
+    # The document's config (DocumentConfig and its Notifications) is a model graph of
+    # its own, outside doc.models: the same cycles, one set per session.
+    config = doc.__dict__.get("_config")
+    models = list(config.references()) if config is not None else []
     if hasattr(doc.models, "_models"):
-        for model in list(doc.models):
-            for name in _MODEL_TABLES:
-                table = getattr(model, name, None)
-                if isinstance(table, dict):
-                    table.clear()
+        models.extend(doc.models)
+    for model in models:
+        for name in _MODEL_TABLES:
+            table = getattr(model, name, None)
+            if isinstance(table, dict):
+                table.clear()
     callbacks = doc.callbacks
     if hasattr(callbacks, "_change_callbacks"):
         callbacks.destroy()
