@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from aioserve.document.binary import binary_column
 from aioserve.document.model import Model, Widget
 from aioserve.document.properties import (
     Bool,
@@ -79,6 +80,13 @@ class _View(Property[dict[str, Any] | None]):
     """What the page draws of a downsampled chart; the server sets it."""
 
     type_name = "dict | None (read-only)"
+
+    def to_json(self, value: dict[str, Any] | None) -> Any:
+        """Its columns of numbers as binary frames, as a source's (docs/protocol.md)."""
+        if value is None:
+            return None
+        data = {name: binary_column(column) for name, column in value["data"].items()}
+        return {**value, "data": data}
 
     def __set__(self, obj: Model, value: Any) -> None:
         raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, worked out from the "
