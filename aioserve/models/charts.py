@@ -235,9 +235,10 @@ class Chart(Widget):
     def _source_changed(self) -> None:
         """The source's rows (or which columns are read) changed."""
         # Kept only to be reused at once (_refresh_view), never holding old rows for long.
-        self._previous = self._cache if self.downsamples() else None
+        downsamples = self.downsamples()
+        self._previous = self._cache if downsamples else None
         self._cache = None
-        self._refresh_view()
+        self._refresh_view(downsamples)
 
     def _columns(self) -> _Columns:
         if self._cache is None:
@@ -246,8 +247,8 @@ class Chart(Widget):
             self._previous = None
         return self._cache
 
-    def _refresh_view(self) -> None:
-        if not self.downsamples():
+    def _refresh_view(self, downsamples: bool | None = None) -> None:
+        if not (self.downsamples() if downsamples is None else downsamples):
             if self.view is not None:
                 super()._set_property("view", None)
                 self.source.readers_changed()  # the page draws the source again: send its rows
