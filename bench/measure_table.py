@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import platform
 import statistics
@@ -190,12 +191,36 @@ async def wire_bytes(points: int) -> dict[str, int]:
         return {"doc": doc_bytes, "stream_1000": session.bytes_received - doc_bytes}
 
 
+def view_app(points: int) -> Any:
+    xs = [i / 10 for i in range(points)]
+    ys = [math.sin(i / 5000) + ((i * 7919) % 1000) / 7000 for i in range(points)]
+
+    def app(doc: Document) -> None:
+        source = ColumnDataSource(data={"x": xs, "y": ys})
+        # A long line: the page draws the server's downsampled `view`, not the source.
+        doc.add_root(Chart(source=source, x="x", y="y", name="chart"))
+
+    return app
+
+
+async def view_bytes(points: int) -> dict[str, int]:
+    """A downsampled chart: its `doc` (the view at the default 1,200 px) and a zoom
+    to the middle tenth (the new view, and the `ok`)."""
+    async with start_server({"/view": view_app(points)}) as server, \
+            ClientSession.open(server.url + "/view", timeout=120) as session:
+        doc_bytes = session.bytes_received
+        chart = session.document.find(name="chart")
+        await session.set(chart, "x_range", [points * 0.045, points * 0.055])
+        await session.wait_quiet(0.2, timeout=60)
+        return {"view_doc": doc_bytes, "view_zoom": session.bytes_received - doc_bytes}
+
+
 async def measure_wire(points: int) -> dict[str, Any]:
-    with_binary = await wire_bytes(points)
+    with_binary = {**await wire_bytes(points), **await view_bytes(points)}
     saved = binary.BINARY_MIN_LENGTH
     binary.BINARY_MIN_LENGTH = 2**62  # every column as JSON text: the wire before
     try:
-        as_json = await wire_bytes(points)
+        as_json = {**await wire_bytes(points), **await view_bytes(points)}
     finally:
         binary.BINARY_MIN_LENGTH = saved
     return {"points": points, "binary": with_binary, "json": as_json}
@@ -223,7 +248,16 @@ def markdown(page: dict[str, Any], wire: dict[str, Any]) -> str:
         f"({j['doc'] / b['doc']:.1f}x less) |",
         f"| wire: a 1,000-row stream, binary / JSON | {b['stream_1000']:,} / "
         f"{j['stream_1000']:,} bytes ({j['stream_1000'] / b['stream_1000']:.1f}x less) |",
+        *view_rows(wire),
     ])
+
+
+def view_rows(wire: dict[str, Any]) -> list[str]:
+    b, j = wire["binary"], wire["json"]
+    return [f"| wire: downsampled chart {what}, binary / JSON | {b[key]:,} / {j[key]:,} bytes "
+            f"({j[key] / b[key]:.1f}x less) |"
+            for key, what in (("view_doc", "`doc` (1,200 px view)"),
+                              ("view_zoom", "zoom to a tenth (new view + ok)"))]
 
 
 async def main() -> None:
@@ -234,7 +268,9 @@ async def main() -> None:
     parser.add_argument("--wire-only", action="store_true", help="only the bytes on the wire")
     args = parser.parse_args()
     if args.wire_only:
-        print(json.dumps(await measure_wire(args.points)))
+        wire = await measure_wire(args.points)
+        print(json.dumps(wire))
+        print("\n".join(view_rows(wire)))
         return
     page = await measure_page(args.rows, args.repeat)
     print(json.dumps(page), flush=True)

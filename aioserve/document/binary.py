@@ -37,12 +37,14 @@ class BinaryColumn(list[Any]):
         self.dtype = dtype
 
 
-def binary_column(values: list[Any]) -> list[Any]:
+def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any]:
     """`values` (numbers and None, as `column_json` makes them) as a BinaryColumn
-    when they fit one exactly; otherwise the list itself."""
+    when they fit one exactly; otherwise the list itself. `kinds`: the types of
+    the values, when the caller has them already."""
     if len(values) < BINARY_MIN_LENGTH:
         return values
-    kinds = set(map(type, values))
+    if kinds is None:
+        kinds = set(map(type, values))
     if kinds <= {int}:
         low, high = min(values), max(values)
         if _INT32[0] <= low and high <= _INT32[1]:
@@ -58,13 +60,15 @@ def binary_column(values: list[Any]) -> list[Any]:
 
 
 def pack(ident: int, column: BinaryColumn) -> bytes:
-    """The frame of one column: header, then the values."""
+    """The frame of one column: header, then the values (struct packs a list about
+    twice as fast as array does)."""
     code, typecode = DTYPES[column.dtype]
-    values = column if None not in column else [math.nan if v is None else v for v in column]
-    data = array(typecode, values)
-    if sys.byteorder != "little":
-        data.byteswap()
-    return _HEADER.pack(ident, code) + data.tobytes()
+    layout = f"<{len(column)}{typecode}"
+    try:
+        data = struct.pack(layout, *column)
+    except struct.error:  # None, an empty cell, goes as NaN
+        data = struct.pack(layout, *[math.nan if v is None else v for v in column])
+    return _HEADER.pack(ident, code) + data
 
 
 def unpack(frame: bytes) -> tuple[int, list[Any]]:

@@ -15,8 +15,8 @@ import logging
 import threading
 import time
 import types
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aioserve.document.loop_time import TimedSteps
@@ -240,26 +240,14 @@ class Document:
         events, self._pending = self._pending, []
         self._listener.document_changed(events)
 
-    @contextmanager
-    def flushed_by_caller(self) -> Iterator[None]:
+    def flushed_by_caller(self) -> _FlushedByCaller:
         """The caller flushes the changes made inside itself (a client message's reply):
         schedule no flush for a loop turn later, which would find nothing to do."""
-        scheduled, self._flush_scheduled = self._flush_scheduled, True
-        try:
-            yield
-        finally:
-            self._flush_scheduled = scheduled
-            if self._pending:  # not flushed after all (the caller failed): the usual way
-                self._schedule_flush()
+        return _FlushedByCaller(self)
 
-    @contextmanager
-    def _changes_from(self, origin: object) -> Iterator[None]:
+    def _changes_from(self, origin: object) -> _ChangesFrom:
         """Mark the changes made inside as coming from one connection."""
-        previous, self._origin = self._origin, origin
-        try:
-            yield
-        finally:
-            self._origin = previous
+        return _ChangesFrom(self, origin)
 
     def hold(self) -> _Hold:
         """Batch changes until `unhold()` (or the end of a `with doc.hold():` block)."""
@@ -494,6 +482,39 @@ def _bare_context() -> contextvars.Context:
     that long (an hour, for an hour's timeout).
     """
     return contextvars.Context()
+
+
+# Context managers as small classes, not @contextmanager generators: every client
+# message enters them, and a generator costs about a microsecond more each time.
+class _FlushedByCaller:
+    __slots__ = ("_doc", "_scheduled")
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def __enter__(self) -> None:
+        doc = self._doc
+        self._scheduled, doc._flush_scheduled = doc._flush_scheduled, True
+
+    def __exit__(self, *exc: object) -> None:
+        doc = self._doc
+        doc._flush_scheduled = self._scheduled
+        if doc._pending:  # not flushed after all (the caller failed): the usual way
+            doc._schedule_flush()
+
+
+class _ChangesFrom:
+    __slots__ = ("_doc", "_origin", "_previous")
+
+    def __init__(self, doc: Document, origin: object) -> None:
+        self._doc, self._origin = doc, origin
+
+    def __enter__(self) -> None:
+        doc = self._doc
+        self._previous, doc._origin = doc._origin, self._origin
+
+    def __exit__(self, *exc: object) -> None:
+        self._doc._origin = self._previous
 
 
 class _Hold:

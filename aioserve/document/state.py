@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,10 +21,22 @@ def set_current_document(doc: Document) -> None:
     _current.set(doc)
 
 
-@contextmanager
-def using_document(doc: Document) -> Iterator[Document]:
-    token = _current.set(doc)
-    try:
-        yield doc
-    finally:
-        _current.reset(token)
+def using_document(doc: Document) -> _Using:
+    """`with using_document(doc):` makes `doc` current inside the block."""
+    return _Using(doc)
+
+
+class _Using:
+    # A class, not @contextmanager: entered once per callback, on every message's path.
+    __slots__ = ("_doc", "_token")
+    _token: Token[Document]
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def __enter__(self) -> Document:
+        self._token = _current.set(self._doc)
+        return self._doc
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)

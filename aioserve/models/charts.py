@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from aioserve.document.binary import binary_column
 from aioserve.document.model import Model, Widget
 from aioserve.document.properties import (
     Bool,
@@ -79,6 +80,13 @@ class _View(Property[dict[str, Any] | None]):
     """What the page draws of a downsampled chart; the server sets it."""
 
     type_name = "dict | None (read-only)"
+
+    def to_json(self, value: dict[str, Any] | None) -> Any:
+        """Its columns of numbers as binary frames, as a source's (docs/protocol.md)."""
+        if value is None:
+            return None
+        data = {name: binary_column(column) for name, column in value["data"].items()}
+        return {**value, "data": data}
 
     def __set__(self, obj: Model, value: Any) -> None:
         raise TypeError(f"{type(obj).__name__}.{self.name}: read-only, worked out from the "
@@ -227,9 +235,10 @@ class Chart(Widget):
     def _source_changed(self) -> None:
         """The source's rows (or which columns are read) changed."""
         # Kept only to be reused at once (_refresh_view), never holding old rows for long.
-        self._previous = self._cache if self.downsamples() else None
+        downsamples = self.downsamples()
+        self._previous = self._cache if downsamples else None
         self._cache = None
-        self._refresh_view()
+        self._refresh_view(downsamples)
 
     def _columns(self) -> _Columns:
         if self._cache is None:
@@ -238,8 +247,8 @@ class Chart(Widget):
             self._previous = None
         return self._cache
 
-    def _refresh_view(self) -> None:
-        if not self.downsamples():
+    def _refresh_view(self, downsamples: bool | None = None) -> None:
+        if not (self.downsamples() if downsamples is None else downsamples):
             if self.view is not None:
                 super()._set_property("view", None)
                 self.source.readers_changed()  # the page draws the source again: send its rows

@@ -63,12 +63,20 @@ def column_json(values: list[Any]) -> list[Any]:
 
 def column_wire(values: list[Any]) -> list[Any]:
     """`column_json(values)`, as a binary column when it is numbers (docs/protocol.md)."""
-    return binary_column(column_json(values))
+    kinds = set(map(type, values))
+    if kinds <= _INTS or kinds <= _NUMBERS and _all_finite(values):
+        # Plain numbers, as `column_json` would give them: copied once, not twice.
+        wire = binary_column(values, kinds)
+        return list(values) if wire is values else wire
+    return binary_column([_json_value(v) for v in values])
 
 
 def _all_finite(values: list[float | int]) -> bool:
     try:
-        return all(map(math.isfinite, values))
+        # A finite sum has only finite terms (an inf or a NaN makes it inf or NaN),
+        # and sum() is faster than isfinite per value; only an overflowing sum of
+        # finite values needs the second look.
+        return math.isfinite(sum(values)) or all(map(math.isfinite, values))
     except OverflowError:  # an int too large for a float; `_json_value` keeps it
         return False
 

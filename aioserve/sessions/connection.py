@@ -7,8 +7,6 @@ import logging
 import struct
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Protocol
 
 from aioserve.document.binary import Outgoing
@@ -87,18 +85,9 @@ class Connection:
         if self._writer is None and not self._corked:
             self._writer = asyncio.ensure_future(self._drain())
 
-    @contextmanager
-    def corked(self) -> Iterator[None]:
+    def corked(self) -> _Cork:
         """Hold what is sent inside, then write it at once (see the class)."""
-        if self._corked:
-            yield
-            return
-        self._corked = True
-        try:
-            yield
-        finally:
-            self._corked = False
-            self._uncork()
+        return _Cork(self)
 
     def _uncork(self) -> None:
         if not self._outbox or self._writer is not None:
@@ -140,6 +129,24 @@ class Connection:
     async def close(self, code: int, reason: str = "") -> None:
         await self.flush()
         await self.transport.close(code=code, message=reason.encode()[:120])
+
+
+class _Cork:
+    # A class, not @contextmanager: every client message enters one.
+    __slots__ = ("_connection", "_outer")
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        connection = self._connection
+        self._outer = connection._corked  # nested: the outer block writes
+        connection._corked = True
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._outer:
+            self._connection._corked = False
+            self._connection._uncork()
 
 
 class Subscribers:

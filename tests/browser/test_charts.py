@@ -242,6 +242,9 @@ async def test_a_million_point_line_arrives_downsampled_and_zooms_to_full_detail
     doc = json.loads(next(m for m in received if m.startswith('{"type":"doc"')))
     assert all(v == [] for m in doc["doc"]["models"].values() if m["type"] ==
                "ColumnDataSource" for v in m["props"]["data"].values())
+    # The view's columns come as binary frames, which the page reads and draws.
+    (view,) = [m["props"]["view"] for m in doc["doc"]["models"].values() if m["type"] == "Chart"]
+    assert all("__buffer__" in column for column in view["data"].values())
     path = page.locator(".aio-line")
     # The one spike among a million rows is drawn: the y axis reaches it.
     await expect(page.locator(".aio-chart-svg")).to_have_attribute(

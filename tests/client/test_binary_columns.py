@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from aioserve import Document
 from aioserve.client import ClientSession
@@ -93,3 +94,49 @@ async def test_short_columns_stay_in_the_json() -> None:
             ClientSession.open(server.url + "/") as session:
         assert session.binary_frames == 0
         assert session.document.find(type="ColumnDataSource").data["y"] == [0.5] * 15
+
+
+VIEW_ROWS = 50_000
+SPIKE = VIEW_ROWS // 3
+
+
+def view_app(charts: list[Chart]) -> Any:
+    """A line long enough to be downsampled: the page draws the chart's `view`."""
+
+    def app(doc: Document) -> None:
+        ys: list[float | None] = [(i % 101) / 7 for i in range(VIEW_ROWS)]
+        ys[SPIKE] = 500.0
+        ys[SPIKE + 7] = None  # a gap
+        chart = Chart(source={"t": [START + dt.timedelta(seconds=i) for i in range(VIEW_ROWS)],
+                              "y": ys}, x="t", y="y", x_type="datetime", name="chart")
+        charts.append(chart)
+        doc.add_root(chart)
+
+    return app
+
+
+async def test_a_downsampled_chart_view_travels_in_binary_frames() -> None:
+    charts: list[Chart] = []
+    async with start_server(view_app(charts)) as server, \
+            ClientSession.open(server.url + "/") as session:
+        (chart,) = charts
+        view = session.document.find(name="chart").view
+        assert view["rows"] == VIEW_ROWS
+        assert view["data"] == chart.view["data"]  # epoch ms, floats
+        assert 500.0 in view["data"]["y"]
+        # The held source sends no rows; the view's two columns come as frames.
+        assert session.binary_frames == 2
+        assert session.messages[1]["type"] == "doc"
+        as_json = len(json.dumps(session.messages[1]).encode())
+        assert session.bytes_received < as_json * 0.7
+
+        frames = session.binary_frames
+        spike_ms = (START + dt.timedelta(seconds=SPIKE)).timestamp() * 1000
+        await session.set(session.document.find(name="chart"), "x_range",
+                          [spike_ms - 300_000, spike_ms + 300_000])
+        await session.wait_for(lambda d: d.find(name="chart").view["data"] == chart.view["data"])
+        zoomed = session.document.find(name="chart").view["data"]
+        assert zoomed["t"][0] < spike_ms < zoomed["t"][-1] and 500.0 in zoomed["y"]
+        assert None in zoomed["y"]  # the gap: a NaN in the frame
+        assert len(zoomed["t"]) == 603  # every row in view (and one past each edge)
+        assert session.binary_frames == frames + 2  # the new view, again binary
