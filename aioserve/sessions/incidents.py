@@ -42,8 +42,9 @@ def callable_name(callback: Any) -> str:
     if not isinstance(qualname, str):
         return repr(callback)
     module = getattr(callback, "__module__", None)
-    # Per-session app modules have random names (aioserve_app_<hex>): leave them out.
-    if isinstance(module, str) and not module.startswith("aioserve_app_"):
+    # Per-session app modules have random names (aioserve_app_<hex>, Bokeh's
+    # bokeh_app_<hex>): leave them out.
+    if isinstance(module, str) and not module.startswith(("aioserve_app_", "bokeh_app_")):
         return f"{module}.{qualname}"
     return qualname
 

@@ -31,6 +31,7 @@ from aioserve.engines.bokeh.session import (
     end_session,
 )
 from aioserve.errors import AppLoadError
+from aioserve.sessions.incidents import AppIncidents
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from aioserve.server.served_app import ServedApp
     from aioserve.sessions.connection import Connection
     from aioserve.sessions.context import SessionContext
-    from aioserve.sessions.incidents import AppIncidents
 
 log = logging.getLogger("aioserve.server")
 
@@ -104,10 +104,10 @@ class BokehEngine(Engine):
 
     async def create_session(self, context: SessionContext, *,
                              incidents: AppIncidents | None = None) -> BokehSession:
-        # Bokeh logs its callbacks' errors itself; `incidents` is not used yet.
+        incidents = incidents or AppIncidents(context.app_path)
         try:
             bokeh_session, session_context = await build_session(
-                self.application, context, self.server_context)
+                self.application, context, self.server_context, incidents)
         except Exception as exc:
             raise AppLoadError(str(exc)) from exc
         session = BokehSession(bokeh_session, session_context, self._end)

@@ -17,8 +17,11 @@ from bokeh.server.contexts import BokehSessionContext, _RequestProxy
 from bokeh.server.session import ServerSession as BokehServerSession
 from tornado.ioloop import IOLoop
 
+from aioserve.document.loop_time import HeldTime
+from aioserve.engines.bokeh.watch import CallbackWatch, WatchedServerSession, watched_document
 from aioserve.server import collector
 from aioserve.sessions.connection import Subscribers
+from aioserve.sessions.incidents import AppIncidents
 
 if TYPE_CHECKING:
     from aioserve.sessions.context import SessionContext
@@ -63,15 +66,18 @@ class AppSessionContext(BokehSessionContext):
 class BokehSession(Subscribers):
     """One Bokeh `ServerSession` plus the core's bookkeeping (connections, age)."""
 
-    def __init__(self, bokeh_session: BokehServerSession, context: AppSessionContext,
+    def __init__(self, bokeh_session: WatchedServerSession, context: AppSessionContext,
                  on_destroy: Callable[[BokehSession], Any]) -> None:
         self.bokeh = bokeh_session
         self.context = context
         self.id: str = bokeh_session.id
         super().__init__()
-        self.callback_errors = 0
         self._on_destroy = on_destroy
         self._title = ""
+
+    @property
+    def callback_errors(self) -> int:
+        return self.bokeh.watch.errors
 
     @property
     def document(self) -> BokehDocument:
@@ -98,16 +104,22 @@ class BokehSession(Subscribers):
 
 
 async def build_session(application: BokehApplication, context: SessionContext,
-                        server_context: ServerContext) -> tuple[BokehServerSession,
-                                                                AppSessionContext]:
+                        server_context: ServerContext, incidents: AppIncidents,
+                        ) -> tuple[WatchedServerSession, AppSessionContext]:
     """What Bokeh's `ApplicationContext.create_session_if_needed` does, minus its
-    session table (the core's registry owns sessions): hooks, then the app."""
-    doc = BokehDocument()
+    session table (the core's registry owns sessions): hooks, then the app. Its
+    callbacks run under the loop watchdog and the error rate limit (watch.py)."""
+    watch = CallbackWatch(incidents, context.id)
+    doc = watched_document(watch)
     session_context = AppSessionContext(context, server_context, doc)
     doc._session_context = weakref.ref(session_context)
     try:
         await application.on_session_created(session_context)
-        application.initialize_document(doc)
+        held = HeldTime()
+        held.call(application.initialize_document, doc)
+        threshold = incidents.slow_callback_s
+        if threshold is not None and held.longest_s > threshold:
+            incidents.build_slow(context.id, held.longest_s)
         collector.after_build()
         failed = [h for h in application.handlers if h.failed]
         if failed:
@@ -116,7 +128,7 @@ async def build_session(application: BokehApplication, context: SessionContext,
     except BaseException:
         teardown_document(doc)
         raise
-    session = BokehServerSession(ID(context.id), doc, io_loop=IOLoop.current())
+    session = WatchedServerSession(ID(context.id), doc, IOLoop.current(), watch)
     session_context._set_session(session)
     return session, session_context
 
@@ -152,6 +164,7 @@ async def end_session(session: BokehSession, application: BokehApplication) -> N
     finally:
         doc.callbacks._change_callbacks.pop(bokeh, None)
         teardown_document(doc)
+        bokeh.watch.incidents.session_ended(session.id)
 
 
 _MODEL_TABLES = ("_property_values", "_unstable_default_values", "_unstable_themed_values",

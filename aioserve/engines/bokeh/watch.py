@@ -1,0 +1,181 @@
+"""A Bokeh session's callbacks under the core's loop watchdog (`--slow-callback`)
+and its callback-error rate limit (sessions/incidents.py), as aioserve's own are.
+
+Bokeh runs app callbacks in three places, each wrapped here without touching
+Bokeh's modules: session callbacks (periodic, timeout, next tick) through
+`ServerSession._wrap_document_callback`, `on_change` through the document's
+`trigger_on_change`, and `on_event` / `on_click` through its `notify_event`.
+A failing callback is logged (rate-limited) and does not fail the client's
+message that fired it; a slow one logs a WARNING naming app, session and callback.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any
+
+from bokeh.core.types import ID
+from bokeh.document import Document as BokehDocument
+from bokeh.document.callbacks import DocumentCallbackManager
+from bokeh.document.events import DocumentChangedEvent
+from bokeh.events import ModelEvent
+from bokeh.model import Model as BokehModel
+from bokeh.server.session import ServerSession as BokehServerSession
+from tornado.ioloop import IOLoop
+
+from aioserve.document.loop_time import TimedSteps
+from aioserve.sessions.incidents import AppIncidents
+
+_WATCHED = "_aioserve_watched"
+
+
+class CallbackWatch:
+    """Times and guards one session's callbacks; reports to its app's incidents."""
+
+    def __init__(self, incidents: AppIncidents, session_id: str) -> None:
+        self.incidents = incidents
+        self.session_id = session_id
+        self.errors = 0
+        self._nested_s = 0.0
+
+    def call(self, callbacks: Sequence[Any], fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` running `callbacks`: an error is reported (None returned), a
+        coroutine comes back driven step by step under the watchdog."""
+        try:
+            result = self._timed(callbacks, fn, *args)
+        except Exception as exc:
+            self.failed(exc, callbacks)
+            return None
+        if inspect.iscoroutine(result):
+            return self._awaited(result, callbacks)
+        return result
+
+    async def _awaited(self, coro: Any, callbacks: Sequence[Any]) -> Any:
+        try:
+            if self.incidents.slow_callback_s is None:
+                return await coro
+            return await TimedSteps(coro, functools.partial(self._timed, callbacks))
+        except Exception as exc:
+            self.failed(exc, callbacks)
+            return None
+
+    def _timed(self, callbacks: Sequence[Any], fn: Callable[..., Any], *args: Any) -> Any:
+        # Callbacks run inside this one (an on_change fired by a property it set) are
+        # timed on their own; their time is not counted twice.
+        threshold = self.incidents.slow_callback_s
+        outer, self._nested_s = self._nested_s, 0.0
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            own = elapsed - self._nested_s
+            self._nested_s = outer + elapsed
+            if threshold is not None and own > threshold and callbacks:
+                self.incidents.callback_slow(self.session_id, _named(callbacks), own)
+
+    def failed(self, exc: BaseException, callbacks: Sequence[Any]) -> None:
+        self.errors += 1
+        self.incidents.callback_failed(self.session_id, exc,
+                                       _culprit(exc.__traceback__, callbacks))
+
+    def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        """A session callback, watched (Bokeh's `nolock` mark kept)."""
+        @functools.wraps(callback)
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            return self.call([callback], functools.partial(callback, **kwargs), *args)
+
+        return watched
+
+    def invoker(self, invoke: Callable[[], None], callbacks: Sequence[Any]) -> Callable[[], None]:
+        """Bokeh's closure that runs a model's `on_change` or `on_event` callbacks."""
+        if getattr(invoke, _WATCHED, False):
+            return invoke
+
+        def watched() -> None:
+            self.call(list(callbacks), invoke)
+
+        setattr(watched, _WATCHED, True)
+        if getattr(invoke, "nolock", False):
+            watched.nolock = True  # type: ignore[attr-defined]
+        return watched
+
+
+class _Named:
+    """Several callbacks fired by one change, as the log names them."""
+
+    def __init__(self, callbacks: Sequence[Any]) -> None:
+        from aioserve.sessions.incidents import callable_name
+
+        self.__qualname__ = ", ".join(callable_name(c) for c in callbacks)
+        self.__module__ = "bokeh_app_"
+
+
+def _named(callbacks: Sequence[Any]) -> Any:
+    return callbacks[0] if len(callbacks) == 1 else _Named(callbacks)
+
+
+def _code_of(callback: Any) -> Any:
+    while isinstance(callback, functools.partial):
+        callback = callback.func
+    func = getattr(callback, "__func__", callback)
+    return getattr(func, "__code__", None) or getattr(
+        getattr(callback, "__call__", None), "__code__", None)  # noqa: B004
+
+
+def _culprit(tb: TracebackType | None, callbacks: Sequence[Any]) -> Any:
+    """Which of `callbacks` raised: the first whose code is on the traceback."""
+    if len(callbacks) <= 1:
+        return callbacks[0] if callbacks else "callback"
+    codes = {_code_of(c): c for c in callbacks}
+    while tb is not None:
+        found = codes.get(tb.tb_frame.f_code)
+        if found is not None:
+            return found
+        tb = tb.tb_next
+    return _Named(callbacks)
+
+
+class WatchedCallbacks(DocumentCallbackManager):
+    """The document's callback manager, with models' callbacks run under the watch."""
+
+    def __init__(self, document: BokehDocument, watch: CallbackWatch) -> None:
+        super().__init__(document)
+        self.watch = watch
+
+    def trigger_on_change(self, event: DocumentChangedEvent) -> None:
+        invoke = getattr(event, "callback_invoker", None)
+        if invoke is not None:
+            model, attr = getattr(event, "model", None), getattr(event, "attr", None)
+            table = getattr(model, "_callbacks", None)
+            callbacks = table.get(attr, []) if isinstance(table, dict) else []
+            event.callback_invoker = self.watch.invoker(invoke, callbacks)
+        super().trigger_on_change(event)
+
+    def notify_event(self, model: BokehModel, event: ModelEvent,
+                     callback_invoker: Callable[[], None]) -> None:
+        callbacks = model._event_callbacks.get(event.event_name, [])
+        super().notify_event(model, event, self.watch.invoker(callback_invoker, callbacks))
+
+
+class WatchedServerSession(BokehServerSession):
+    """Bokeh's ServerSession with its session callbacks (periodic, timeout, next
+    tick) under the watch."""
+
+    def __init__(self, session_id: ID, document: BokehDocument, io_loop: IOLoop,
+                 watch: CallbackWatch) -> None:
+        self.watch = watch  # before Bokeh's __init__ wraps the callbacks already added
+        super().__init__(session_id, document, io_loop=io_loop)
+
+    def _wrap_document_callback(self, callback: Any) -> Any:
+        return super()._wrap_document_callback(self.watch.wrap(callback))
+
+
+def watched_document(watch: CallbackWatch) -> BokehDocument:
+    doc = BokehDocument()
+    doc.callbacks = WatchedCallbacks(doc, watch)
+    return doc

@@ -1,0 +1,252 @@
+"""Two instances serving a Bokeh app behind a real nginx, configured as
+docs/deploy.md ("Bokeh apps behind nginx") says.
+
+BokehJS opens `<app>/ws` without aioserve's `?session=` argument, so nginx
+cannot hash a Bokeh websocket by its session. What it can hash is the browser:
+nginx's own userid module gives each browser a route cookie on its first page,
+and the websockets are hashed by that cookie (by the client address when there
+is none), so all of one browser's sessions, reconnects and tabs reach the same
+instance; pages still go round-robin (`--lazy-sessions`: they only mint tokens).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+
+from tests.deploy.test_nginx import NGINX, _require_nginx, free_port, wait_listening
+from tests.engines.bokeh.test_server_features import text_of
+from tests.engines.bokeh.wire import BokehWire, model_id, patch_frames
+
+PREFIX = "/apps"
+SEEN = """\
+import json, os
+from bokeh.io import curdoc
+from bokeh.layouts import column
+from bokeh.models import Div, Slider
+
+doc = curdoc()
+headers = {k.lower(): v for k, v in doc.session_context.request.headers.items()}
+seen = Div(name="seen", text=json.dumps({"pid": os.getpid(),
+                                         "real_ip": headers.get("x-real-ip")}))
+count = Slider(start=0, end=100, step=1, value=0, name="count")
+doc.title = "Bokeh behind nginx"
+doc.add_root(column(seen, count))
+"""
+
+# What docs/deploy.md shows, with test ports and paths.
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+{user}
+pid nginx.pid;
+error_log error.log info;
+events {{ worker_connections 256; }}
+
+http {{
+    access_log access.log;
+    client_body_temp_path client_body_temp;
+    proxy_temp_path proxy_temp;
+    fastcgi_temp_path fastcgi_temp;
+    uwsgi_temp_path uwsgi_temp;
+    scgi_temp_path scgi_temp;
+
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+    # The browser's route cookie, or its address when it sent none.
+    map $cookie_aioserve_route $bokeh_route {{
+        ''      $remote_addr;
+        default $cookie_aioserve_route;
+    }}
+
+    upstream bokeh_pages {{
+{servers}
+    }}
+    upstream bokeh_sessions {{
+        hash $bokeh_route consistent;
+{servers}
+    }}
+
+    server {{
+        listen 127.0.0.1:{http_port};
+
+        proxy_http_version 1.1;
+        proxy_next_upstream error timeout http_503;
+        # Every response gives a browser without one its route cookie.
+        userid         on;
+        userid_name    aioserve_route;
+        userid_path    /;
+        userid_expires max;
+
+        location ~ ^{prefix}/(.+/)?ws$ {{
+            proxy_pass http://bokeh_sessions;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }}
+        location {prefix}/ {{
+            proxy_pass http://bokeh_pages;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Cluster:
+    http_port: int
+    instances: list[Any]  # tests/conftest.py CliServer
+
+    def url(self, path: str = "/app") -> str:
+        return f"http://127.0.0.1:{self.http_port}{PREFIX}{path}"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+@pytest.fixture
+def cluster(cli_server: Callable[..., Any], tmp_path: Path) -> Iterator[Cluster]:
+    _require_nginx()
+    (tmp_path / "app.py").write_text(SEEN)
+    http_port = free_port()
+    instances = [
+        cli_server("app.py", "--lazy-sessions", "--use-xheaders", "--prefix", PREFIX,
+                   f"--allow-websocket-origin=127.0.0.1:{http_port}", apps=0)
+        for _ in range(2)]
+    for instance in instances:
+        instance.wait_for(r"aioserve app running at: ", within=20)
+    ports = [urlsplit(i.app_urls[0]).port for i in instances]
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(NGINX_CONF.format(
+        user=user, prefix=PREFIX, http_port=http_port,
+        servers="\n".join(f"        server 127.0.0.1:{p};" for p in ports)))
+    proc = subprocess.Popen([str(NGINX), "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(http_port, proc, folder / "error.log")
+        yield Cluster(http_port, instances)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGQUIT)  # graceful stop, by its pid
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+
+class Browser:
+    """One browser's cookie, sent back byte for byte as browsers do (aiohttp's
+    jar would quote nginx's base64 value, which nginx then does not recognise)."""
+
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.cookie: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie} if self.cookie else {}
+
+    async def page(self, url: str) -> str:
+        """Load the page; its token. Keeps the route cookie nginx hands out."""
+        async with self.http.get(url, headers=self.headers) as response:
+            assert response.status == 200, await response.text()
+            html = await response.text()
+            for value in response.headers.getall("Set-Cookie", []):
+                if value.startswith("aioserve_route="):
+                    self.cookie = value.split(";")[0]
+        marker = '"token":"'
+        start = html.index(marker) + len(marker)
+        return html[start:html.index('"', start)]
+
+
+async def connect(browser: Browser, cluster: Cluster, token: str) -> BokehWire:
+    """The websocket as BokehJS opens it: `<app>/ws`, no query, the token in the
+    subprotocols, the browser's cookies."""
+    ws = await browser.http.ws_connect(cluster.url("/app/ws"), protocols=("bokeh", token),
+                                       origin=cluster.origin, headers=browser.headers)
+    wire = BokehWire(ws)
+    assert (await wire.receive()).msgtype == "ACK"
+    return wire
+
+
+def seen(doc: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(text_of(doc, "seen"))
+    return data
+
+
+def slider_value(doc: dict[str, Any]) -> int:
+    model = model_id(doc, "count")
+    for item in doc["roots"][0]["attributes"]["children"]:
+        if item["id"] == model:
+            return int(item["attributes"]["value"])
+    raise AssertionError(json.dumps(doc))
+
+
+async def test_a_browsers_bokeh_sessions_stick_to_one_instance(cluster: Cluster) -> None:
+    pids = {i.pid for i in cluster.instances}
+    owners: dict[int, int] = {}
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        for n in range(16):  # sixteen browsers, each with its own route cookie
+            fresh = Browser(http)
+            token = await fresh.page(cluster.url())
+            assert fresh.cookie is not None
+            wire = await connect(fresh, cluster, token)
+            owners[n] = seen(await wire.pull())["pid"]
+            await wire.ws.close()
+    # The hash of the browsers' cookies spreads them over both instances.
+    assert set(owners.values()) == pids
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        tabs = Browser(http)
+        name = "shared-by-tabs"
+        token = await tabs.page(cluster.url() + f"?bokeh-session-id={name}")
+        first = await connect(tabs, cluster, token)
+        doc = await first.pull()
+        owner = seen(doc)["pid"]
+        assert seen(doc)["real_ip"] == "127.0.0.1"
+        await first.send_frames(*patch_frames(model_id(doc, "count"), "value", 42))
+        assert (await first.receive()).msgtype == "OK"
+        await first.ws.close()
+        for _ in range(5):  # BokehJS reconnecting with the same token
+            again = await connect(tabs, cluster, token)
+            doc = await again.pull()
+            assert seen(doc)["pid"] == owner
+            assert slider_value(doc) == 42  # the very same session, its state kept
+            await again.ws.close()
+        for _ in range(4):  # new tabs of the named session: new pages, new tokens
+            tab_token = await tabs.page(cluster.url() + f"?bokeh-session-id={name}")
+            tab = await connect(tabs, cluster, tab_token)
+            doc = await tab.pull()
+            assert seen(doc)["pid"] == owner and slider_value(doc) == 42
+            await tab.ws.close()
+    # Pages went round-robin: both instances served some.
+    for instance in cluster.instances:
+        assert f"200 GET {PREFIX}/app" in instance.output()
+    # Both took websockets, and every named-session tab and reconnect went to the owner.
+    assert all("WebSocket connection opened" in i.output() for i in cluster.instances)
