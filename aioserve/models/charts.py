@@ -1,9 +1,10 @@
 """`Chart`: line, scatter and bar series over columns of a `ColumnDataSource`.
 
 A chart zooms and pans in the browser; the visible range is the chart's
-`x_range` / `y_range`, so Python reads, sets and watches it. A long line
-series is downsampled on the server (downsample.py): the page gets at most
-two points per pixel and series of the visible range, recomputed on zoom.
+`x_range` / `y_range`, so Python reads, sets and watches it. A long series is
+downsampled on the server (downsample.py), recomputed on zoom: lines and bars
+send at most two points per pixel column (its extremes), scatters a point per
+occupied marker-sized cell and each cell column's extremes.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ from aioserve.document.properties import (
     Property,
     String,
 )
-from aioserve.models.downsample import index_minmax_rows, is_clean, minmax_rows
+from aioserve.models.downsample import (
+    index_minmax_rows,
+    is_clean,
+    minmax_rows,
+    point_rows,
+    visible_rows,
+)
 from aioserve.models.sources import PAGE_ROWS_LIMIT, ColumnDataSource, as_source, column_json
 
 KINDS = ("line", "scatter", "bar")
 DOWNSAMPLE_ABOVE = PAGE_ROWS_LIMIT  # rows; "auto" leaves shorter sources as they are
 DEFAULT_PIXELS = 1_200  # buckets until the page has reported the plot's width
+DEFAULT_HEIGHT = 300  # px, as the page draws a chart without a height (chart_layout.js)
+CELL_PX = 6  # a scatter keeps a point per cell this size: its markers are 7 px across
 MAX_ZOOM_OUT = 1_000  # a range may reach this many data widths beyond the data
 _PRECISION = 1e-12  # a narrower range than this (relative) is below float precision
 
@@ -115,8 +124,10 @@ class Chart(Widget):
     >>> chart.x_range = None  # back to fitting the data
 
     A chart fills its container's width (`sizing_mode="stretch_width"`) unless
-    it is given a `width` (then it is `"fixed"`, as in Bokeh). Line charts of more than
-    10,000 rows are downsampled on the server (`downsample`).
+    it is given a `width` (then it is `"fixed"`, as in Bokeh). Charts of more than
+    10,000 rows are downsampled on the server (`downsample`): lines and bars keep each
+    pixel column's lowest and highest point; a scatter keeps one point per occupied
+    6 px cell and each cell column's extremes, so its cloud keeps its shape.
     """
 
     source = Instance(ColumnDataSource,
@@ -142,8 +153,9 @@ class Chart(Widget):
     y_range = Nullable(_Range(), settable=True,
                        help="The visible y range [start, end] (None: fit the visible data)")
     downsample = Enum("auto", "minmax", "none",
-                      help="'auto': min/max downsample line charts of more than 10,000 rows; "
-                           "'minmax': always; 'none': send every row")
+                      help="'auto': over 10,000 rows, lines and bars keep each pixel column's "
+                           "min and max, scatters a point per occupied 6 px cell; "
+                           "'minmax': min/max for every kind, always; 'none': send every row")
     inner_width = Int(0, low=0, high=100_000, settable=True,
                       help="The plot area's width in pixels, as the page reports it (0: not "
                            "yet); downsampling keeps two points per pixel")
@@ -208,7 +220,8 @@ class Chart(Widget):
             self._watch(value)
         if name in ("source", "x", "series", "x_type", "downsample"):
             self._source_changed()
-        elif name in ("x_range", "inner_width"):
+        elif name in ("x_range", "inner_width") or (
+                name in ("y_range", "height") and self._point_names()):
             self._refresh_view()
 
     # ---- downsampling
@@ -227,10 +240,13 @@ class Chart(Widget):
         """Whether the page draws a downsampled view rather than the source itself."""
         if self.downsample == "none" or self.x_type == "category" or not self.series:
             return False
-        if self.downsample == "minmax":
-            return True
-        return (self.source.length > DOWNSAMPLE_ABOVE
-                and all(s["kind"] == "line" for s in self.series))
+        return self.downsample == "minmax" or self.source.length > DOWNSAMPLE_ABOVE
+
+    def _point_names(self) -> set[str]:
+        """The columns drawn as scatter markers that "auto" thins by cells, not min/max."""
+        if self.downsample != "auto":
+            return set()
+        return {s["y"] for s in self.series if s["kind"] == "scatter"}
 
     def _source_changed(self) -> None:
         """The source's rows (or which columns are read) changed."""
@@ -253,8 +269,13 @@ class Chart(Widget):
                 super()._set_property("view", None)
                 self.source.readers_changed()  # the page draws the source again: send its rows
             return
-        super()._set_property("view", self._columns().view(self.x_range,
-                                                          self.inner_width or DEFAULT_PIXELS))
+        pixels = self.inner_width or DEFAULT_PIXELS
+        points = self._point_names()
+        minmax = {s["y"] for s in self.series if s["y"] not in points or s["kind"] != "scatter"}
+        cells = (max(1, pixels // CELL_PX), max(1, (self.height or DEFAULT_HEIGHT) // CELL_PX))
+        super()._set_property("view", self._columns().view(
+            self.x_range, pixels, minmax=minmax, points=points, cells=cells,
+            y_range=self.y_range))
 
 
 class _Columns:
@@ -294,15 +315,32 @@ class _Columns:
         else:
             self.x_extent = (min(finite), max(finite))
 
-    def view(self, x_range: list[float] | None, pixels: int) -> dict[str, Any]:
+    def view(self, x_range: list[float] | None, pixels: int, *, minmax: set[str],
+             points: set[str], cells: tuple[int, int],
+             y_range: list[float] | None) -> dict[str, Any]:
+        """The rows drawn: per pixel column the extremes of the `minmax` columns (lines,
+        bars), and for `points` (scatter) a point per occupied cell plus extremes."""
         extent = self.x_extent
         lo, hi = x_range if x_range is not None else (extent or (0.0, 1.0))
+        lines = [k for k, name in enumerate(self.y_names) if name in minmax]
+        marks = [k for k, name in enumerate(self.y_names) if name in points]
+        keep: set[int] = set()
+        visible: range | list[int]
         if self.sorted:
-            rows = minmax_rows(self.xs, self.ys, lo, hi, pixels, clean=self.clean)
+            visible = range(*visible_rows(self.xs, lo, hi))
+            if lines:
+                keep.update(minmax_rows(self.xs, [self.ys[k] for k in lines], lo, hi, pixels,
+                                        clean=[self.clean[k] for k in lines]))
         else:
             visible = [i for i, v in enumerate(self.xs)
                        if isinstance(v, (int, float)) and lo <= v <= hi]
-            rows = index_minmax_rows(self.ys, visible, pixels)
+            if lines:
+                keep.update(index_minmax_rows([self.ys[k] for k in lines], visible, pixels))
+        if marks and hi > lo:
+            keep.update(point_rows(self.xs, [self.ys[k] for k in marks], visible, (lo, hi),
+                                   (y_range[0], y_range[1]) if y_range else None, cells,
+                                   clean=[self.clean[k] for k in marks]))
+        rows = sorted(keep)
         data = {self.x_name: [self.xs[i] for i in rows]}
         for name, column in zip(self.y_names, self.ys, strict=True):
             data[name] = [column[i] for i in rows]

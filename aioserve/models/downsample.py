@@ -104,3 +104,83 @@ def index_minmax_rows(columns: Sequence[Sequence[Any]], rows: Sequence[int],
                 keep.add(min(values)[1])
                 keep.add(max(values)[1])
     return sorted(keep)
+
+
+
+
+def point_rows(xs: Sequence[Any], columns: Sequence[Sequence[Any]], rows: Sequence[int],
+               x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
+               cells: tuple[int, int], *, clean: Sequence[bool] | None = None) -> list[int]:
+    """The rows to send for a scatter of `rows` (the visible ones, in any x order;
+    a `range` when they are consecutive).
+
+    The plot is cut into `cells` (columns, rows) of about a marker's size and one
+    point per occupied cell is kept, so a cloud keeps its shape and density (the
+    marker drawn in each occupied cell covers it). `y_bounds` is the visible y
+    range; points above or below it share one cell per column. With `y_bounds`
+    None the axes fit the points, so each cell column also keeps its exact lowest
+    and highest point: no outlier or extreme is lost. At most
+    cells[0] * (cells[1] + 2) + 2 * cells[0] rows per series (and 2 past the
+    x edges) come out, whatever comes in.
+    """
+    if min(cells) < 1:
+        raise ValueError(f"cells must be at least 1 by 1, got {cells}")
+    flags = list(clean) if clean is not None else [is_clean(c) for c in columns]
+    span = rows if isinstance(rows, range) and rows.step == 1 else None
+    keep: set[int] = set()
+    for ys, ok in zip(columns, flags, strict=True):
+        shown: Sequence[int]
+        if ok:
+            shown = rows
+            if span is not None:  # slices: C speed
+                x_values, values = xs[span.start:span.stop], ys[span.start:span.stop]
+            else:
+                x_values, values = [xs[i] for i in rows], [ys[i] for i in rows]
+        else:
+            shown = [i for i in rows if _finite(ys[i])]
+            x_values, values = [xs[i] for i in shown], [ys[i] for i in shown]
+        if shown:
+            keep.update(_cell_rows(x_values, values, shown, x_bounds, y_bounds, cells))
+    return sorted(keep)
+
+
+def _cell_rows(x_values: Sequence[float], values: Sequence[float], shown: Sequence[int],
+               x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
+               cells: tuple[int, int]) -> set[int]:
+    """One row per occupied cell (the last one met), and with `y_bounds` None each
+    cell column's lowest and highest. Comprehensions and C-speed builtins, about
+    0.3-0.5 s for 1,000,000 points."""
+    lo, hi = x_bounds
+    y_lo, y_hi = y_bounds if y_bounds is not None else (min(values), max(values))
+    x_scale = cells[0] / (hi - lo)
+    y_scale = cells[1] / (y_hi - y_lo) if y_hi > y_lo else 0.0
+    # Cell row floor(v) + 1 (int(v + 1) floors v >= -1); rows 0 and `top` are the
+    # cells below and above the y range. Columns likewise, shifted by one.
+    top, span = cells[1] + 1, cells[1] + 2
+    keys = [int((x - lo) * x_scale + 1) * span + min(top, max(0, int((y - y_lo) * y_scale + 1)))
+            for x, y in zip(x_values, values, strict=True)]
+    occupied = dict(zip(keys, shown, strict=True))
+    keep = set(occupied.values())
+    if y_bounds is not None:
+        return keep
+    # The extremes of a column lie in its lowest and highest occupied cells: look
+    # only at the points there, sorted by value; the last one a dict keeps per
+    # column is then the highest, and in reverse the lowest.
+    low: dict[int, int] = {}
+    high: dict[int, int] = {}
+    for key in occupied:
+        column, row = divmod(key, span)
+        if row < low.get(column, span):
+            low[column] = row
+        if row > high.get(column, -1):
+            high[column] = row
+    edges = {c * span + r for c, r in low.items()} | {c * span + r for c, r in high.items()}
+    candidates = sorted((v, i, k // span) for k, i, v in zip(keys, shown, values, strict=True)
+                        if k in edges)
+    keep.update(dict((c, i) for _, i, c in candidates).values())
+    keep.update(dict((c, i) for _, i, c in reversed(candidates)).values())
+    return keep
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -13,6 +13,7 @@ from playwright.async_api import Page, WebSocket, expect
 
 from aioserve import Document
 from aioserve.models import Chart, Column, ColumnDataSource, Div, Row
+from aioserve.models.charts import CELL_PX
 from tests.browser.conftest import SESSION_LOOP
 
 pytestmark = SESSION_LOOP
@@ -265,3 +266,46 @@ async def test_a_million_point_line_arrives_downsampled_and_zooms_to_full_detail
     points = await path.first.evaluate("p => p.getAttribute('d').split(/[ML]/).length - 1")
     assert points >= rows_in_view
     await screenshot(page, "chart-million-zoomed")
+
+
+def cloud_app(charts: list[Chart]) -> Any:
+    def app(doc: Document) -> None:
+        n = 300_000
+        xs = [i / 1000 for i in range(n)]
+        ys = [math.sin(i / 7) * math.cos(i / 50_000) * 3 + math.sin(i * 1.3) for i in range(n)]
+        ys[123_457] = 12.0  # an outlier each chart must show
+        source = ColumnDataSource(data={"x": xs, "y": ys})
+        scatter = Chart(source=source, x="x", y="y", kind="scatter", title="300,000 points",
+                        height=280)
+        bars = Chart(source=source, x="x", y="y", kind="bar", title="300,000 bars",
+                     height=280)
+        charts.extend((scatter, bars))
+        doc.add_root(Column(scatter, bars))
+
+    return app
+
+
+async def test_a_long_scatter_and_bar_chart_arrive_thinned_with_their_outlier(
+        live: Any, page: Page, screenshot: Any, until: Any) -> None:
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived",
+                                          lambda payload: received.append(len(payload))))
+    charts: list[Chart] = []
+    server = await live({"/cloud": cloud_app(charts)})
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await server.open(page, "/cloud")
+    scatter, bars = charts
+    await until(lambda: scatter.inner_width > 0 and bars.inner_width > 0)
+    width = scatter.inner_width
+    bound = (width // CELL_PX + 3) * (280 // CELL_PX + 4)  # cells, and each column's extremes
+    await until(lambda: 0 < len(scatter.view["data"]["x"]) <= bound)
+    dots = page.locator(".aio-dots circle")
+    await expect(dots.first).to_be_attached()
+    count = await dots.count()
+    # The cloud (its inside too, not only the outline min/max would keep), not 300,000.
+    assert 4 * (width // CELL_PX) < count <= bound
+    assert await page.locator(".aio-bars rect").count() <= 2 * bars.inner_width + 4
+    for svg in await page.locator(".aio-chart-svg").all():  # the outlier sets the y axis
+        await expect(svg).to_have_attribute("aria-label", re.compile(r"to 12\."))
+    assert sum(received) < 600_000  # not 300,000 rows (~7 MB)
+    await screenshot(page, "chart-scatter-bar-thinned")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from aioserve.client.session import ClientError
 from aioserve.document.document import Document
 from aioserve.models import Chart, Column, ColumnDataSource, DataTable
-from aioserve.models.charts import DOWNSAMPLE_ABOVE
+from aioserve.models.charts import CELL_PX, DOWNSAMPLE_ABOVE
 from aioserve.testing import open_session
 
 N = 1_000_000
@@ -53,14 +54,65 @@ def test_the_view_follows_the_width_the_page_reports_and_the_zoom() -> None:
     assert chart.view["data"]["x"][0] == 0.0
 
 
-def test_a_scatter_or_a_short_line_is_not_downsampled_unless_asked() -> None:
-    xs = list(range(DOWNSAMPLE_ABOVE + 1))
-    scatter = Chart({"x": xs, "y": xs}, y="y", kind="scatter")
-    assert scatter.view is None
-    forced = Chart({"x": xs, "y": xs}, y="y", kind="scatter", downsample="minmax")
-    assert forced.view is not None
-    off = Chart({"x": xs, "y": xs}, y="y", downsample="none")
+def test_a_short_chart_is_drawn_whole_and_a_long_one_of_any_kind_thinned() -> None:
+    xs = list(range(DOWNSAMPLE_ABOVE))
+    for kind in ("line", "scatter", "bar"):
+        assert Chart({"x": xs, "y": xs}, y="y", kind=kind).view is None
+        assert Chart({"x": xs + [DOWNSAMPLE_ABOVE], "y": xs + [0]}, y="y",
+                     kind=kind).view is not None
+    off = Chart({"x": xs + [0], "y": xs + [0]}, y="y", downsample="none")
     assert off.view is None
+
+
+def _cloud(n: int, *, outliers: bool = True) -> tuple[list[float], list[float]]:
+    rng = random.Random(3)
+    xs = [i * 0.01 for i in range(n)]
+    ys = [rng.gauss(0, 1) for _ in range(n)]
+    if outliers:
+        ys[n // 4], ys[n // 2] = 40.0, -40.0
+    return xs, ys
+
+
+def test_a_long_bar_chart_keeps_each_pixel_columns_tallest_and_lowest_bar() -> None:
+    xs, ys = _cloud(200_000)
+    chart = Chart({"x": xs, "y": ys}, y="y", kind="bar")
+    chart.inner_width = 500
+    kept = chart.view["data"]
+    assert len(kept["x"]) <= 2 * 500 + 4
+    assert 40.0 in kept["y"] and -40.0 in kept["y"]
+
+
+def test_a_long_scatter_keeps_its_cloud_and_its_outliers() -> None:
+    xs, ys = _cloud(200_000)
+    chart = Chart({"x": xs, "y": ys}, y="y", kind="scatter", height=240)
+    chart.inner_width = 600
+    kept = chart.view["data"]
+    cells = (600 // CELL_PX) * (240 // CELL_PX + 2)
+    assert len(kept["x"]) <= cells + 2 * 600 + 4
+    assert 40.0 in kept["y"] and -40.0 in kept["y"]
+    # Not just the outline min/max gives: points from inside the cloud too.
+    xs, ys = _cloud(200_000, outliers=False)
+    cloud = Chart({"x": xs, "y": ys}, y="y", kind="scatter", height=240, inner_width=600)
+    assert sum(-0.5 < y < 0.5 for y in cloud.view["data"]["y"]) > 300
+    outline = Chart({"x": xs, "y": ys}, y="y", kind="scatter", downsample="minmax",
+                    inner_width=600)
+    assert sum(-0.5 < y < 0.5 for y in outline.view["data"]["y"]) < 30
+
+
+def test_a_scatters_view_follows_its_y_zoom_and_height() -> None:
+    xs, ys = _cloud(50_000)
+    chart = Chart({"x": xs, "y": ys}, y="y", kind="scatter")
+    whole = chart.view["data"]["y"]
+    chart.y_range = [-0.1, 0.1]  # zoomed into the cloud's middle: finer cells there
+    zoomed = chart.view["data"]["y"]
+    assert sum(-0.1 <= y <= 0.1 for y in zoomed) > 2 * sum(-0.1 <= y <= 0.1 for y in whole)
+    chart.y_range = None
+    chart.height = 120
+    assert len(chart.view["data"]["y"]) < len(whole)
+    line = Chart({"x": xs, "y": ys}, y="y")
+    view = line.view
+    line.y_range = [-0.1, 0.1]
+    assert line.view is view  # a line's view depends on x alone: not recomputed
 
 
 def test_a_source_read_through_a_view_sends_no_rows() -> None:

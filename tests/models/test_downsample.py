@@ -11,6 +11,7 @@ from aioserve.models.downsample import (
     index_minmax_rows,
     is_clean,
     minmax_rows,
+    point_rows,
     visible_rows,
 )
 
@@ -106,3 +107,86 @@ def test_unsorted_x_keeps_extremes_of_equal_runs() -> None:
 def test_zero_buckets_is_refused() -> None:
     with pytest.raises(ValueError, match="buckets must be at least 1"):
         minmax_rows([1.0, 2.0], [[1.0, 2.0]], 1, 2, 0)
+
+
+def _cell(x: float, y: float, x_bounds: tuple[float, float], y_bounds: tuple[float, float],
+          cells: tuple[int, int]) -> tuple[int, int]:
+    """The plot's cell holding (x, y); one row below and one above the y range take
+    everything beyond it."""
+    (x0, x1), (y0, y1) = x_bounds, y_bounds
+    column = math.floor((x - x0) * (cells[0] / (x1 - x0)))
+    return column, min(cells[1], max(-1, math.floor((y - y0) * (cells[1] / (y1 - y0)))))
+
+
+def _occupied(xs: list[float], ys: list[float], x_bounds: tuple[float, float],
+              y_bounds: tuple[float, float], cells: tuple[int, int]) -> set[tuple[int, int]]:
+    return {_cell(x, y, x_bounds, y_bounds, cells) for x, y in zip(xs, ys, strict=True)}
+
+
+def _column_extremes(xs: list[float], ys: list[float], x_bounds: tuple[float, float],
+                     y_bounds: tuple[float, float],
+                     cells: tuple[int, int]) -> dict[int, tuple[float, float]]:
+    """{cell column: (lowest y, highest y)}, by brute force."""
+    out: dict[int, tuple[float, float]] = {}
+    for x, y in zip(xs, ys, strict=True):
+        column = _cell(x, y, x_bounds, y_bounds, cells)[0]
+        low, high = out.get(column, (y, y))
+        out[column] = (min(low, y), max(high, y))
+    return out
+
+
+def test_a_million_point_cloud_keeps_its_shape_and_every_extreme() -> None:
+    rng = random.Random(11)
+    n = 1_000_000
+    xs = [i * 0.001 for i in range(n)]
+    ys = [rng.gauss(0, 1) * (1 + (i // 100_000) % 3) for i in range(n)]
+    ys[333_333], ys[666_666] = 30.0, -30.0  # outliers a thinned cloud must not lose
+    cells = (200, 50)
+    rows = point_rows(xs, [ys], range(n), (0.0, xs[-1]), None, cells)
+    assert len(rows) <= cells[0] * (cells[1] + 2) + 2 * cells[0] + 2
+    assert len(rows) < n / 50
+    assert 333_333 in rows and 666_666 in rows
+    kept_x, kept_y = [xs[i] for i in rows], [ys[i] for i in rows]
+    # Every cell of the plot that holds a point still holds one: the cloud looks the same.
+    box = (0.0, xs[-1]), (min(ys), max(ys))
+    assert _occupied(kept_x, kept_y, *box, cells) == _occupied(xs, ys, *box, cells)
+    # And each cell column keeps its lowest and highest point.
+    assert _column_extremes(kept_x, kept_y, *box, cells) == _column_extremes(xs, ys, *box, cells)
+
+
+def test_an_unsorted_cloud_with_gaps_is_thinned_the_same_way() -> None:
+    rng = random.Random(13)
+    n = 50_000
+    xs = [rng.uniform(0, 100) for _ in range(n)]
+    ys: list[float | None] = [rng.uniform(-1, 1) for _ in range(n)]
+    ys[10], ys[20] = None, math.nan
+    xs[30], ys[30] = 40.0, 8.0
+    lo, hi, cells = 20.0, 60.0, (40, 20)
+    visible = [i for i, x in enumerate(xs) if lo <= x <= hi]
+    rows = point_rows(xs, [ys], visible, (lo, hi), None, cells)
+    assert set(rows) <= set(visible) - {10, 20} and 30 in rows
+    assert len(rows) <= cells[0] * (cells[1] + 2) + 2 * cells[0]
+    shown = [i for i in visible if i not in (10, 20)]
+    all_x, all_y = [xs[i] for i in shown], [float(ys[i] or 0) for i in shown]
+    kept_x, kept_y = [xs[i] for i in rows], [float(ys[i] or 0) for i in rows]
+    box = (lo, hi), (min(all_y), max(all_y))
+    assert _occupied(kept_x, kept_y, *box, cells) == _occupied(all_x, all_y, *box, cells)
+    assert _column_extremes(kept_x, kept_y, *box, cells) == \
+        _column_extremes(all_x, all_y, *box, cells)
+
+
+def test_points_beyond_a_zoomed_y_range_share_a_cell_per_column() -> None:
+    rng = random.Random(17)
+    n = 100_000
+    xs = [i * 0.01 for i in range(n)]
+    ys = [rng.uniform(-100, 100) for _ in range(n)]
+    cells, box = (100, 40), ((0.0, xs[-1]), (-1.0, 1.0))
+    rows = point_rows(xs, [ys], range(n), *box, cells)
+    assert len(rows) <= cells[0] * (cells[1] + 2) + 2 * cells[0]
+    assert _occupied([xs[i] for i in rows], [ys[i] for i in rows], *box, cells) == \
+        _occupied(xs, ys, *box, cells)
+
+
+def test_no_cells_is_refused() -> None:
+    with pytest.raises(ValueError, match="cells must be at least 1 by 1"):
+        point_rows([1.0, 2.0], [[1.0, 2.0]], range(2), (1.0, 2.0), None, (0, 5))
