@@ -4,9 +4,10 @@ and its callback-error rate limit (sessions/incidents.py), as aioserve's own are
 Bokeh runs app callbacks in three places, each wrapped here without touching
 Bokeh's modules: session callbacks (periodic, timeout, next tick) through
 `ServerSession._wrap_document_callback`, `on_change` through the document's
-`trigger_on_change`, and `on_event` / `on_click` through its `notify_event`.
-A failing callback is logged (rate-limited) and does not fail the client's
-message that fired it; a slow one logs a WARNING naming app, session and callback.
+`trigger_on_change`, and `on_event` / `on_click` through its `notify_event`,
+each model callback on its own. A failing callback is logged (rate-limited) and
+neither fails the client's message that fired it nor stops the callbacks after
+it; a slow one logs a WARNING naming app, session and callback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import functools
 import inspect
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any
 
 from bokeh.core.types import ID
@@ -76,12 +76,12 @@ class CallbackWatch:
             own = elapsed - self._nested_s
             self._nested_s = outer + elapsed
             if threshold is not None and own > threshold and callbacks:
-                self.incidents.callback_slow(self.session_id, _named(callbacks), own)
+                self.incidents.callback_slow(self.session_id, callbacks[0], own)
 
     def failed(self, exc: BaseException, callbacks: Sequence[Any]) -> None:
         self.errors += 1
         self.incidents.callback_failed(self.session_id, exc,
-                                       _culprit(exc.__traceback__, callbacks))
+                                       callbacks[0] if callbacks else "callback")
 
     def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
         """A session callback, watched (Bokeh's `nolock` mark kept)."""
@@ -91,13 +91,27 @@ class CallbackWatch:
 
         return watched
 
-    def invoker(self, invoke: Callable[[], None], callbacks: Sequence[Any]) -> Callable[[], None]:
-        """Bokeh's closure that runs a model's `on_change` or `on_event` callbacks."""
+    def invoker(self, invoke: Callable[[], None], table: Any, key: str) -> Callable[[], None]:
+        """Bokeh's closure that runs a model's `on_change` (or `on_event`) callbacks
+        from `table[key]`, each of them watched on its own while it runs."""
         if getattr(invoke, _WATCHED, False):
             return invoke
 
         def watched() -> None:
-            self.call(list(callbacks), invoke)
+            original = table.get(key) if isinstance(table, dict) else None
+            if not original:
+                invoke()
+                return
+            guarded = [c if isinstance(c, _Guarded) else _Guarded(c, self) for c in original]
+            table[key] = guarded
+            try:
+                invoke()
+            finally:
+                # A callback may have added or removed callbacks meanwhile: keep that.
+                current = table.get(key)
+                if current is guarded:
+                    table[key] = [c.__wrapped__ if isinstance(c, _Guarded) else c
+                                  for c in current]
 
         setattr(watched, _WATCHED, True)
         if getattr(invoke, "nolock", False):
@@ -105,39 +119,25 @@ class CallbackWatch:
         return watched
 
 
-class _Named:
-    """Several callbacks fired by one change, as the log names them."""
+class _Guarded:
+    """One model callback while Bokeh runs it: equal to the callback itself, so an
+    app's `remove_on_change` from inside a callback still finds it; Bokeh reads its
+    signature through `__wrapped__` (an `on_event` callback may take no argument)."""
 
-    def __init__(self, callbacks: Sequence[Any]) -> None:
-        from aioserve.sessions.incidents import callable_name
+    __slots__ = ("__wrapped__", "_watch")
 
-        self.__qualname__ = ", ".join(callable_name(c) for c in callbacks)
-        self.__module__ = "bokeh_app_"
+    def __init__(self, callback: Callable[..., Any], watch: CallbackWatch) -> None:
+        self.__wrapped__ = callback
+        self._watch = watch
 
+    def __call__(self, *args: Any) -> Any:
+        return self._watch.call([self.__wrapped__], self.__wrapped__, *args)
 
-def _named(callbacks: Sequence[Any]) -> Any:
-    return callbacks[0] if len(callbacks) == 1 else _Named(callbacks)
+    def __eq__(self, other: object) -> bool:
+        return other is self or bool(other == self.__wrapped__)
 
-
-def _code_of(callback: Any) -> Any:
-    while isinstance(callback, functools.partial):
-        callback = callback.func
-    func = getattr(callback, "__func__", callback)
-    return getattr(func, "__code__", None) or getattr(
-        getattr(callback, "__call__", None), "__code__", None)  # noqa: B004
-
-
-def _culprit(tb: TracebackType | None, callbacks: Sequence[Any]) -> Any:
-    """Which of `callbacks` raised: the first whose code is on the traceback."""
-    if len(callbacks) <= 1:
-        return callbacks[0] if callbacks else "callback"
-    codes = {_code_of(c): c for c in callbacks}
-    while tb is not None:
-        found = codes.get(tb.tb_frame.f_code)
-        if found is not None:
-            return found
-        tb = tb.tb_next
-    return _Named(callbacks)
+    def __hash__(self) -> int:
+        return hash(self.__wrapped__)
 
 
 class WatchedCallbacks(DocumentCallbackManager):
@@ -150,16 +150,15 @@ class WatchedCallbacks(DocumentCallbackManager):
     def trigger_on_change(self, event: DocumentChangedEvent) -> None:
         invoke = getattr(event, "callback_invoker", None)
         if invoke is not None:
-            model, attr = getattr(event, "model", None), getattr(event, "attr", None)
-            table = getattr(model, "_callbacks", None)
-            callbacks = table.get(attr, []) if isinstance(table, dict) else []
-            event.callback_invoker = self.watch.invoker(invoke, callbacks)
+            model, attr = getattr(event, "model", None), getattr(event, "attr", "")
+            event.callback_invoker = self.watch.invoker(
+                invoke, getattr(model, "_callbacks", None), attr)
         super().trigger_on_change(event)
 
     def notify_event(self, model: BokehModel, event: ModelEvent,
                      callback_invoker: Callable[[], None]) -> None:
-        callbacks = model._event_callbacks.get(event.event_name, [])
-        super().notify_event(model, event, self.watch.invoker(callback_invoker, callbacks))
+        super().notify_event(model, event, self.watch.invoker(
+            callback_invoker, model._event_callbacks, event.event_name))
 
 
 class WatchedServerSession(BokehServerSession):
