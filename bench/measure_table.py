@@ -15,6 +15,17 @@
 The server runs in this process (aioserve.testing), so "without" is the same
 server with one constant changed. Prints the results as JSON and as Markdown
 rows for bench/RESULTS.md.
+
+    .venv/bin/python -m bench.measure_table --bokeh [--rows 1000000] [--repeat 3] [--timeout 120]
+
+3. Side by side with `bokeh serve` (bench/.venv-bokeh, `make bench` creates it):
+   the same rows served by `aioserve serve bench/apps/aioserve/table.py` and by
+   `bokeh serve bench/apps/bokeh/table.py` (Bokeh's DataTable, numbers as NumPy
+   arrays), each in its own process pinned to core 0 as in `python -m bench`, one
+   after the other, the same Chromium measures: first rows on screen, websocket
+   bytes until then, a `patch` of a shown cell to the screen, rows in the page,
+   JS heap. A server that shows no rows within `--timeout` s is tried again at a
+   tenth of the rows (down to 10,000), so the largest size it managed is known.
 """
 
 from __future__ import annotations
@@ -27,7 +38,9 @@ import math
 import os
 import platform
 import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import async_playwright
@@ -142,6 +155,226 @@ async def measure_page(rows: int, repeat: int) -> dict[str, Any]:
             await browser.close()
     out.update(server_windows(data))
     return out
+
+
+# ---- Side by side with `bokeh serve` (--bokeh): both servers as processes, the same rows
+
+# Bokeh draws in shadow roots: look through them (open ones, as BokehJS makes them).
+DEEP_JS = """
+window.__deep = (root, selector) => {
+    const hit = root.querySelector(selector);
+    if (hit) return {root, hit};
+    for (const el of root.querySelectorAll("*")) {
+        if (el.shadowRoot) {
+            const found = window.__deep(el.shadowRoot, selector);
+            if (found) return found;
+        }
+    }
+    return null;
+};"""
+
+# The time (from the navigation's start) when a row of data is first in the page,
+# checked each frame (inside shadow roots a document observer sees nothing).
+DEEP_FIRST_ROWS_JS = DEEP_JS + """
+window.__watchRows = (selector) => {
+    const look = () => {
+        if (window.__deep(document, selector)) window.__firstRows = performance.now();
+        else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+};"""
+
+DEEP_CHANGE_JS = """([button, cell, expected, timeoutMs]) => new Promise((resolve) => {
+    const grid = window.__deep(document, cell);
+    const shown = () => [...grid.root.querySelectorAll(cell)].some(
+        (el) => el.textContent === expected);
+    const started = performance.now();
+    const observer = new MutationObserver(() => {
+        if (shown()) { observer.disconnect(); resolve(performance.now() - started); }
+    });
+    observer.observe(grid.root, {childList: true, subtree: true, characterData: true});
+    setTimeout(() => { observer.disconnect(); resolve(null); }, timeoutMs);
+    window.__deep(document, button).hit.click();
+})"""
+
+# Bokeh 3.9.2's DataTable does not redraw when its source changes without changing
+# its length (bokeh/bokeh#15328, fixed after 3.9.2): the page's data changes, the
+# screen does not. Then what is timed is the change reaching the page's data.
+DATA_CHANGE_JS = """([button, expected, timeoutMs]) => new Promise((resolve) => {
+    const doc = Bokeh.documents[0];
+    const source = [...doc._all_models.values()].find((m) => m.type === "ColumnDataSource");
+    const first = () => (source.data.name ?? source.data.get("name"))[0];
+    const started = performance.now();
+    const look = () => {
+        if (first() === expected) resolve(performance.now() - started);
+        else if (performance.now() - started > timeoutMs) resolve(null);
+        else setTimeout(look, 1);
+    };
+    window.__deep(document, button).hit.click();
+    setTimeout(look, 1);
+})"""
+
+DEEP_COUNT_JS = """(selector) => {
+    const found = window.__deep(document, selector);
+    return {rows: found ? found.root.querySelectorAll(selector).length : 0,
+            heap_mb: Math.round(performance.memory.usedJSHeapSize / 2 ** 20 * 10) / 10};
+}"""
+
+# What each server's page shows: a row of data, its name cells, the button.
+PAGES = {
+    "aioserve": {"row": ".aio-table tbody tr[data-index]", "cell": ".aio-table tbody td",
+                 "button": "button"},
+    "bokeh": {"row": ".slick-row", "cell": ".slick-cell", "button": "button.bk-btn"},
+}
+CHANGE_TIMEOUT_MS = 10_000
+
+
+async def table_in_browser(browser: Any, url: str, page_kind: str, repeat: int,
+                           timeout_s: float, out: dict[str, Any]) -> None:
+    """Into `out`, as they are measured: first rows, bytes until then, changes to the
+    screen (or to the page's data), rows in the page, JS heap."""
+    spec = PAGES[page_kind]
+    first, received = [], []
+    for i in range(repeat):
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            await page.add_init_script(DEEP_FIRST_ROWS_JS +
+                                       f"\nwindow.__watchRows({json.dumps(spec['row'])});")
+            frames: list[int] = []
+            page.on("websocket", lambda ws, f=frames: ws.on(
+                "framereceived", lambda p, f=f: f.append(len(p))))
+            await page.goto(url, timeout=timeout_s * 1000)
+            await page.wait_for_function("window.__firstRows !== undefined",
+                                         timeout=timeout_s * 1000)
+            first.append(await page.evaluate("window.__firstRows"))
+            received.append(sum(frames))
+            out["first_rows_ms_median"] = round(statistics.median(first))
+            out["first_rows_ms_all"] = [round(v) for v in first]
+            out["bytes_to_first_rows"] = int(statistics.median(received))
+            if i == repeat - 1:  # the last page: changes, rows, heap
+                await _changes(page, spec, repeat * 4, out)
+                counted = await page.evaluate(DEEP_COUNT_JS, spec["row"])
+                out["rows_in_page"], out["heap_mb"] = counted["rows"], counted["heap_mb"]
+        finally:
+            await page.close()
+
+
+async def _changes(page: Any, spec: dict[str, str], count: int, out: dict[str, Any]) -> None:
+    """Time `count` clicks on Bump to the changed cell on screen; if the first never
+    shows (Bokeh 3.9.2), time the rest to the page's data and say so."""
+    screen: list[float] = []
+    data: list[float] = []
+    redraws = True
+    for i in range(count):
+        expected = f"changed {i + 1}"
+        if redraws:
+            took = await page.evaluate(DEEP_CHANGE_JS, [spec["button"], spec["cell"],
+                                                        expected, CHANGE_TIMEOUT_MS])
+            if took is not None:
+                screen.append(took)
+                continue
+            if screen:
+                raise TimeoutError(f"change {i + 1} did not reach the screen in 10 s")
+            redraws = False
+            out["change_to_screen"] = (f"not shown within {CHANGE_TIMEOUT_MS // 1000} s "
+                                       "(the page's data changed; the table did not redraw)")
+            continue
+        took = await page.evaluate(DATA_CHANGE_JS, [spec["button"], expected,
+                                                    CHANGE_TIMEOUT_MS])
+        if took is None:
+            raise TimeoutError(f"change {i + 1} did not reach the page's data in 10 s")
+        data.append(took)
+        out["change_to_data_ms_p50"] = round(statistics.median(data), 1)
+        out["change_to_data_ms_max"] = round(max(data), 1)
+    if screen:
+        out["change_to_screen_ms_p50"] = round(statistics.median(screen), 1)
+        out["change_to_screen_ms_max"] = round(max(screen), 1)
+
+
+async def serve_and_measure(kind: str, rows: int, repeat: int, timeout_s: float,
+                            scratch: Path) -> dict[str, Any]:
+    """One server (its own process, pinned as in `python -m bench`) and one browser."""
+    from bench.servers import APPS, Server, ServerOptions
+
+    opts = ServerOptions(env={"BENCH_TABLE_ROWS": str(rows), "PYTHONPATH": str(APPS)})
+    server = await Server(f"{kind}-table", scratch, opts).start()
+    out: dict[str, Any] = {"rows": rows}
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                await asyncio.wait_for(
+                    table_in_browser(browser, f"http://127.0.0.1:{server.port}/table", kind,
+                                     repeat, timeout_s, out),
+                    timeout_s * (repeat + 2))
+            finally:
+                await browser.close()
+    except Exception as exc:  # Bokeh may fail or time out at a million rows: say so
+        out["error"] = f"{type(exc).__name__}: {(str(exc) or 'timed out').splitlines()[0][:200]}"
+    finally:
+        out["server_rss_mb"] = round(server.rss_bytes() / 2**20)
+        server.stop()
+    print(f"[table] {kind}: {json.dumps(out)}", flush=True)
+    return out
+
+
+async def side_by_side(rows: int, repeat: int, timeout_s: float,
+                       kinds: tuple[str, ...] = ("aioserve", "bokeh")) -> dict[str, Any]:
+    """Each server at `rows`; a server that fails there is tried at a tenth of the
+    rows, down to 10,000, so the largest size it managed is known."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="measure-table-") as scratch:
+        for kind in kinds:
+            tried = [await serve_and_measure(kind, rows, repeat, timeout_s, Path(scratch))]
+            size = rows // 10
+            while "first_rows_ms_median" not in tried[-1] and size >= 10_000:
+                tried.append(await serve_and_measure(kind, size, repeat, timeout_s,
+                                                     Path(scratch)))
+                size //= 10
+            results[kind] = tried
+    return results
+
+
+def side_by_side_markdown(results: dict[str, Any]) -> str:
+    """Rows for bench/RESULTS.md; a server that failed at the size asked shows what
+    it managed at a smaller one, and why it failed."""
+    def value(run: dict[str, Any], key: str) -> str | None:
+        if key == "change_to_screen" and "change_to_screen_ms_p50" in run:
+            return f"{run['change_to_screen_ms_p50']} / {run['change_to_screen_ms_max']} ms"
+        if key == "change_to_data" and "change_to_data_ms_p50" in run:
+            return f"{run['change_to_data_ms_p50']} / {run['change_to_data_ms_max']} ms"
+        got = run.get(key)
+        if got is None:
+            return None
+        if isinstance(got, list):
+            return ", ".join(f"{v:,}" for v in got) + " ms"
+        return f"{got:,}" if isinstance(got, int) else str(got)
+
+    def cell(runs: list[dict[str, Any]], key: str, unit: str = "") -> str:
+        parts = []
+        for run in runs:
+            shown = value(run, key)
+            if shown is not None:
+                at = "" if run is runs[0] else f" (at {run['rows']:,} rows)"
+                parts.append(shown + unit + at)
+        return "; ".join(parts) or "-"
+
+    a, b = results.get("aioserve", []), results.get("bokeh", [])
+    rows = (a or b)[0]["rows"]
+    lines = [f"| {rows:,}-row table, in Chromium | aioserve | bokeh serve |", "|---|---|---|"]
+    for key, what, unit in (
+            ("first_rows_ms_median", "first rows on screen, from the navigation (median)",
+             " ms"),
+            ("first_rows_ms_all", "first rows, each load", ""),
+            ("bytes_to_first_rows", "websocket bytes until the first rows", " B"),
+            ("change_to_screen", "a cell change (`patch`) to the screen, p50 / max", ""),
+            ("change_to_data", "the change to the page's data, p50 / max", ""),
+            ("rows_in_page", "rows in the page", ""),
+            ("heap_mb", "JS heap after load and changes", " MB"),
+            ("server_rss_mb", "server RSS at the end", " MB"),
+            ("error", "failed", "")):
+        lines.append(f"| {what} | {cell(a, key, unit)} | {cell(b, key, unit)} |")
+    return "\n".join(lines)
 
 
 def server_windows(data: dict[str, list[Any]]) -> dict[str, float]:
@@ -266,7 +499,21 @@ async def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--wire-only", action="store_true", help="only the bytes on the wire")
+    parser.add_argument("--bokeh", action="store_true",
+                        help="only the table side by side with `bokeh serve` (both servers "
+                             "as processes; needs bench/.venv-bokeh: make bench creates it)")
+    parser.add_argument("--timeout", type=float, default=180,
+                        help="seconds a page may take to show its first rows (--bokeh)")
     args = parser.parse_args()
+    if args.bokeh:
+        results = await side_by_side(args.rows, args.repeat, args.timeout)
+        print(json.dumps(results), flush=True)
+        load = os.getloadavg()
+        print(f"\nmachine: {platform.node()}, {os.cpu_count()} cores, load average "
+              f"{load[0]:.1f}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; servers on core 0"
+              "\n")
+        print(side_by_side_markdown(results))
+        return
     if args.wire_only:
         wire = await measure_wire(args.points)
         print(json.dumps(wire))

@@ -54,6 +54,12 @@ def command(kind: str, port: int, opts: ServerOptions) -> list[str]:
     # BENCH_SERVER_ARGS: more options for aioserve's servers, say "--log-level debug
     # --slow-callback 20" to see what holds the loop (its log is in bench/results/logs).
     extra = shlex.split(os.environ.get("BENCH_SERVER_ARGS", ""))
+    if kind in ("aioserve-table", "bokeh-table"):  # bench/measure_table.py, rows in the env
+        engine, python = (("aioserve", [sys.executable, "-m", "aioserve", "serve"])
+                          if kind == "aioserve-table" else
+                          ("bokeh", [str(BOKEH_PYTHON), str(BENCH / "bokeh_serve.py")]))
+        return [*python, str(APPS / engine / "table.py"), *common,
+                *(extra if engine == "aioserve" else [])]
     if kind == "aioserve":
         apps = [str(APPS / "aioserve" / f"{a}.py") for a in ("hello", "dashboard", "chart")]
         return [sys.executable, "-m", "aioserve", "serve", *apps, *common, *extra]

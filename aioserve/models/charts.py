@@ -336,8 +336,9 @@ class _Columns:
                        if isinstance(v, (int, float)) and lo <= v <= hi]
             if lines:
                 keep.update(index_minmax_rows([self.ys[k] for k in lines], visible, pixels))
-        if marks and hi > lo:
-            keep.update(point_rows(self.xs, [self.ys[k] for k in marks], visible, (lo, hi),
+        if marks:
+            bounds = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)  # one x value: as the page
+            keep.update(point_rows(self.xs, [self.ys[k] for k in marks], visible, bounds,
                                    (y_range[0], y_range[1]) if y_range else None, cells,
                                    clean=[self.clean[k] for k in marks]))
         rows = sorted(keep)

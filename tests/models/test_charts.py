@@ -99,6 +99,14 @@ def test_a_long_scatter_keeps_its_cloud_and_its_outliers() -> None:
     assert sum(-0.5 < y < 0.5 for y in outline.view["data"]["y"]) < 30
 
 
+def test_a_long_scatter_at_one_x_keeps_its_spread() -> None:
+    ys = [float(i % 1000) for i in range(DOWNSAMPLE_ABOVE + 1)]
+    chart = Chart({"x": [7] * len(ys), "y": ys}, y="y", kind="scatter")
+    kept = chart.view["data"]["y"]
+    assert min(kept) == 0.0 and max(kept) == 999.0
+    assert len(kept) <= 300 // CELL_PX + 4
+
+
 def test_a_scatters_view_follows_its_y_zoom_and_height() -> None:
     xs, ys = _cloud(50_000)
     chart = Chart({"x": xs, "y": ys}, y="y", kind="scatter")
