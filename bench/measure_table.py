@@ -424,16 +424,30 @@ async def wire_bytes(points: int) -> dict[str, int]:
         return {"doc": doc_bytes, "stream_1000": session.bytes_received - doc_bytes}
 
 
-def view_app(points: int) -> Any:
+def view_app(points: int, kind: str = "line", downsample: str = "auto") -> Any:
     xs = [i / 10 for i in range(points)]
     ys = [math.sin(i / 5000) + ((i * 7919) % 1000) / 7000 for i in range(points)]
 
     def app(doc: Document) -> None:
         source = ColumnDataSource(data={"x": xs, "y": ys})
-        # A long line: the page draws the server's downsampled `view`, not the source.
-        doc.add_root(Chart(source=source, x="x", y="y", name="chart"))
+        # A long series: the page draws the server's downsampled `view`, not the source.
+        doc.add_root(Chart(source=source, x="x", y="y", kind=kind, downsample=downsample,
+                           name="chart"))
 
     return app
+
+
+async def kinds_bytes(points: int) -> dict[str, int]:
+    """The `doc` of a scatter and of a bar chart of `points` rows, downsampled by
+    default ("auto") and whole ("none": every row, as before they were)."""
+    out = {}
+    for kind in ("scatter", "bar"):
+        for mode in ("auto", "none"):
+            async with start_server({"/k": view_app(points, kind, mode)}) as server, \
+                    ClientSession.open(server.url + "/k", timeout=120,
+                                       max_msg_size=0) as session:
+                out[f"{kind}_{mode}"] = session.bytes_received
+    return out
 
 
 async def view_bytes(points: int) -> dict[str, int]:
@@ -485,6 +499,13 @@ def markdown(page: dict[str, Any], wire: dict[str, Any]) -> str:
     ])
 
 
+def kinds_rows(points: int, kinds: dict[str, int]) -> list[str]:
+    return [f"| wire: {points:,}-row {kind} chart `doc`, downsampled (default) / every row "
+            f"| {kinds[kind + '_auto']:,} / {kinds[kind + '_none']:,} bytes "
+            f"({kinds[kind + '_none'] / kinds[kind + '_auto']:.0f}x less) |"
+            for kind in ("scatter", "bar")]
+
+
 def view_rows(wire: dict[str, Any]) -> list[str]:
     b, j = wire["binary"], wire["json"]
     return [f"| wire: downsampled chart {what}, binary / JSON | {b[key]:,} / {j[key]:,} bytes "
@@ -516,8 +537,9 @@ async def main() -> None:
         return
     if args.wire_only:
         wire = await measure_wire(args.points)
-        print(json.dumps(wire))
-        print("\n".join(view_rows(wire)))
+        kinds = await kinds_bytes(args.points)
+        print(json.dumps({**wire, "kinds": kinds}))
+        print("\n".join([*view_rows(wire), *kinds_rows(args.points, kinds)]))
         return
     page = await measure_page(args.rows, args.repeat)
     print(json.dumps(page), flush=True)
