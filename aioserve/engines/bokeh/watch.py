@@ -4,8 +4,9 @@ and its callback-error rate limit (sessions/incidents.py), as aioserve's own are
 Bokeh runs app callbacks in three places, each wrapped here without touching
 Bokeh's modules: session callbacks (periodic, timeout, next tick) through
 `ServerSession._wrap_document_callback`, `on_change` through the document's
-`trigger_on_change`, and `on_event` / `on_click` through its `notify_event`,
-each model callback on its own. A failing callback is logged (rate-limited) and
+`trigger_on_change`, and `on_event` / `on_click` (a model's, or the document's)
+through `notify_event` and `event_callbacks_for_event_name`, each callback on
+its own. A failing callback is logged (rate-limited) and
 neither fails the client's message that fired it nor stops the callbacks after
 it; a slow one logs a WARNING naming app, session and callback.
 """
@@ -154,6 +155,11 @@ class WatchedCallbacks(DocumentCallbackManager):
             event.callback_invoker = self.watch.invoker(
                 invoke, getattr(model, "_callbacks", None), attr)
         super().trigger_on_change(event)
+
+    def event_callbacks_for_event_name(self, event_name: str) -> tuple[Any, ...]:
+        """`doc.on_event` callbacks, which Bokeh calls directly, watched too."""
+        return tuple(_Guarded(cb, self.watch)
+                     for cb in super().event_callbacks_for_event_name(event_name))
 
     def notify_event(self, model: BokehModel, event: ModelEvent,
                      callback_invoker: Callable[[], None]) -> None:

@@ -53,7 +53,11 @@ def once(attr, old, new):
 def clicked():
     raise KeyError("nothing here")
 
+def doc_ready(event):
+    raise LookupError("the document's own handler")
+
 slow.on_change("value", slow_change)
+curdoc().on_event("document_ready", doc_ready)
 broken.on_change("value", broken_change, fine_change, once)
 button.on_click(clicked)
 curdoc().add_root(column(out, slow, broken, button))
@@ -89,13 +93,14 @@ def lines(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecor
     return [r for r in caplog.records if r.levelno == level]
 
 
-def click_frames(model: str) -> tuple[str, str, str]:
-    """A button_click event, as BokehJS sends it."""
+def click_frames(model: str | None, name: str = "button_click") -> tuple[str, str, str]:
+    """A button_click (or, without a model, a document) event, as BokehJS sends it."""
+    entries = [["model", {"id": model}]] if model else []
     header = json.dumps({"msgid": "c1", "msgtype": "PATCH-DOC"})
     content = json.dumps({"events": [{"kind": "MessageSent", "msg_type": "bokeh_event",
-                                      "msg_data": {"type": "event", "name": "button_click",
-                                                   "values": {"type": "map", "entries": [
-                                                       ["model", {"id": model}]]}}}]})
+                                      "msg_data": {"type": "event", "name": name,
+                                                   "values": {"type": "map",
+                                                              "entries": entries}}}]})
     return header, "{}", content
 
 
@@ -152,6 +157,8 @@ async def test_a_failing_on_change_or_on_click_is_logged_once_then_counted(
         for n in range(3):
             await wire.send_frames(*click_frames(model_id(doc, "button")))
             assert [m.msgtype for m in await replies(wire)] == ["OK"], n
+            await wire.send_frames(*click_frames(None, "document_ready"))
+            assert [m.msgtype for m in await replies(wire)] == ["OK"], n
         # The session goes on.
         await wire.send_frames(*patch_frames(model_id(doc, "slow"), "value", 2))
         assert "slow 2" in json.dumps((await replies(wire))[0].content)
@@ -162,11 +169,12 @@ async def test_a_failing_on_change_or_on_click_is_logged_once_then_counted(
     # "error handling message" and Tornado's lines are not written.
     assert [r.getMessage().split(" (error id")[0] for r in errors] == [
         f"Error in callback broken_change of session {session_id} of app /cbs",
-        f"Error in callback clicked of session {session_id} of app /cbs"]
+        f"Error in callback clicked of session {session_id} of app /cbs",
+        f"Error in callback doc_ready of session {session_id} of app /cbs"]
     assert all(r.exc_info for r in errors)
     assert "cannot take 1" in str(errors[0].exc_info[1])  # type: ignore[index]
     metrics = await (await client.get("/_aioserve/metrics")).text()
-    assert 'aioserve_callback_errors_total{app="/cbs"} 8.0' in metrics
+    assert 'aioserve_callback_errors_total{app="/cbs"} 11.0' in metrics, metrics
     # The pending counts are written when the session ends.
     caplog.clear()
     with caplog.at_level(logging.INFO):
