@@ -175,6 +175,31 @@ async def test_directory_app_with_template_and_theme(live: Any, page: Page, cons
     await screenshot(page, "bokeh-directory-app", full_page=True)
 
 
+async def test_directory_app_template_under_lazy_sessions(
+        live: Any, page: Page, console: Console, screenshot: Any) -> None:
+    """The page is made before the document exists (the websocket's process builds
+    it): the app's template still frames the page and each named root lands in
+    the place the template gave it."""
+    server = await live(str(DASHBOARD), prefix="/apps", lazy_sessions=True)
+    response = await page.goto(server.url("/apps/bokeh"))
+    assert response is not None and response.status == 200
+    await page.wait_for_function(RENDERED)
+    assert await page.title() == "Streaming dashboard"
+    await expect(page.get_by_role("heading", name="Streaming dashboard")).to_be_visible(**WAIT)
+    await expect(page.locator("aside.dash-controls").get_by_role("slider")).to_have_count(2, **WAIT)
+    await expect(page.locator("section.dash-charts canvas").first).to_be_visible(**WAIT)
+    # Nothing of the document was left at the end of the body.
+    # Both roots sit in the template's places, none left where BokehJS drew them.
+    assert await page.evaluate("""() => {
+        const roots = Bokeh.documents[0].roots();
+        const views = Bokeh.documents[0].views_manager;
+        return roots.map(r => views.get(r).el.parentElement.parentElement.tagName);
+    }""") == ["ASIDE", "SECTION"]
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(244, 242, 238)"
+    await screenshot(page, "bokeh-directory-app-lazy", full_page=True)
+
+
 async def test_signed_session_page(live: Any, page: Page, console: Console) -> None:
     key = generate_secret_key()
     server = await live(str(SLIDERS), session_ids="signed", secret_key=key)

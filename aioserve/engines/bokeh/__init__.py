@@ -88,6 +88,12 @@ class BokehEngine(Engine):
         return self.path.resolve() if self.path is not None and self.path.is_dir() else None
 
     @property
+    def template(self) -> Any:
+        """A directory app's templates/index.html (for pages made before the document)."""
+        found = (getattr(h, "_template", None) for h in self.application.handlers)
+        return next((t for t in found if t is not None), None)
+
+    @property
     def metadata(self) -> Any:
         return self.application.metadata
 
@@ -123,7 +129,8 @@ class BokehEngine(Engine):
 
     def render_page(self, request: web.Request, served: ServedApp, *, token: str,
                     session: EngineSession | None) -> web.Response:
-        return pages.page_response(request, token=token, session=session)
+        return pages.page_response(request, token=token, session=session,
+                                   template=self.template)
 
     def autoload_script(self, request: web.Request, served: ServedApp, *, element_id: str,
                         base_url: str, token: str, error: str | None) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from bokeh.core.templates import AUTOLOAD_JS
@@ -19,12 +20,16 @@ from bokeh.core.types import ID
 from bokeh.document import Document as BokehDocument
 from bokeh.embed.bundle import Script, bundle_for_objs_and_resources, extension_dirs
 from bokeh.embed.elements import html_page_for_render_items, script_for_render_items
-from bokeh.embed.util import RenderItem
+from bokeh.embed.util import RenderItem, RenderRoot, RenderRoots
 from bokeh.resources import Resources
 from bokeh.settings import settings
+from bokeh.util.serialization import make_globally_unique_css_safe_id
+from jinja2 import Template
 
 if TYPE_CHECKING:
     from aioserve.engines.base import EngineSession
+
+log = logging.getLogger("aioserve.server")
 
 STATIC_ROUTE = "bokeh-static"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -92,12 +97,19 @@ def _extension_path(name: str, relative: str) -> Path | None:
     return path
 
 
-def page_html(request: web.Request, *, token: str, document: BokehDocument | None) -> str:
-    """Bokeh's server page for a session (document None: lazy sessions, where the
-    document goes into the page body once the websocket's process built it)."""
+def page_html(request: web.Request, *, token: str, document: BokehDocument | None,
+              template: Template | None = None) -> str:
+    """Bokeh's server page for a session. Document None: lazy sessions, where the
+    document arrives with the websocket, from the process that built it; then
+    `template` (the app's templates/index.html) gets placeholders for its named
+    roots, which a small script fills once BokehJS has drawn them."""
     bundle = bundle_for_objs_and_resources(None, resources(request))
     if document is None:
         item = RenderItem(token=token, use_for_title=True)
+        if template is not None:
+            html = _lazy_template_page(bundle, item, template)
+            if html is not None:
+                return html
         return html_page_for_render_items(bundle, {}, [item], None)
     item = RenderItem(token=token, roots=list(document.roots), use_for_title=True)
     return html_page_for_render_items(bundle, {}, [item], document.title,
@@ -105,10 +117,66 @@ def page_html(request: web.Request, *, token: str, document: BokehDocument | Non
                                       template_variables=document.template_variables)
 
 
-def page_response(request: web.Request, *, token: str,
-                  session: EngineSession | None) -> web.Response:
+class PlaceholderRoots(RenderRoots):
+    """`roots` of a template rendered before the document exists: `roots.NAME`
+    is an empty element for the root of that name, remembered in `places`."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.places: dict[str, str] = {}
+
+    def __getitem__(self, key: int | str) -> RenderRoot:
+        if not isinstance(key, str):
+            raise LookupError("roots by position are unknown before the document exists")
+        element = self.places.setdefault(key, make_globally_unique_css_safe_id())
+        return RenderRoot(ID(element), ID(""), key)
+
+    def __getattr__(self, key: str) -> RenderRoot:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self[key]
+
+
+_PLACE_ROOTS = """<script>
+(function() {
+  const places = %s;
+  // BokehJS draws each root into the body; move each named one to its place.
+  function place() {
+    for (const doc of (window.Bokeh ? Bokeh.documents : [])) {
+      const views = doc.views_manager;
+      for (const root of views ? doc.roots() : []) {
+        const target = places[root.name] ? document.getElementById(places[root.name]) : null;
+        const view = target ? views.get(root) : null;
+        if (view && view.el.parentNode !== target) target.appendChild(view.el);
+      }
+    }
+  }
+  new MutationObserver(place).observe(document.body, {childList: true});
+})();
+</script>
+"""
+
+
+def _lazy_template_page(bundle: Any, item: RenderItem, template: Template) -> str | None:
+    """The app's template with placeholders, or None when it cannot render
+    without the document (it reads roots by position, say)."""
+    roots = PlaceholderRoots()
+    item.roots = roots
+    try:
+        html = html_page_for_render_items(bundle, {}, [item], None, template=template)
+    except Exception as exc:
+        log.warning("Lazy sessions: the app's template needs its document (%s: %s); "
+                    "using Bokeh's default page", type(exc).__name__, exc)
+        return None
+    script = _PLACE_ROOTS % json.dumps(roots.places)
+    end = html.rfind("</body>")
+    return html[:end] + script + html[end:] if end >= 0 else html + script
+
+
+def page_response(request: web.Request, *, token: str, session: EngineSession | None,
+                  template: Template | None = None) -> web.Response:
     document = getattr(session, "document", None)
-    html = page_html(request, token=token, document=document)
+    html = page_html(request, token=token, document=document, template=template)
     return web.Response(text=html, content_type="text/html", headers=NO_STORE)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -155,3 +156,41 @@ async def test_extension_files_are_served_from_their_folder_only(
     assert (await client.get("/static/extensions/myext/%2E%2E/secret.txt")).status == 404
     assert (await client.get("/static/extensions/nope/x.js")).status == 404
     assert (await client.get("/static/js/bokeh.min.js")).status == 200
+
+
+TEMPLATED_MAIN = """\
+from bokeh.io import curdoc
+from bokeh.models import Div
+curdoc().add_root(Div(text="left", name="left"))
+curdoc().add_root(Div(text="right", name="right"))
+"""
+
+
+async def test_lazy_pages_keep_the_apps_template_with_places_for_named_roots(
+        tmp_path: Path, aiohttp_client: AiohttpClient, caplog: Any) -> None:
+    folder = tmp_path / "framed"
+    (folder / "templates").mkdir(parents=True)
+    write_app(folder, "main.py", TEMPLATED_MAIN)
+    (folder / "templates" / "index.html").write_text(
+        "{% extends base %}{% block contents %}<h1>Framed</h1>"
+        "<div class='l'>{{ embed(roots.left) }}</div>"
+        "<div class='r'>{{ embed(roots.right) }}</div>{% endblock %}")
+    client = await aiohttp_client(create_app([folder], lazy_sessions=True))
+    html = await (await client.get("/framed")).text()
+    assert "<h1>Framed</h1>" in html
+    places = re.findall(r"<div class='(\w)'><div id=\"([\w-]+)\" style=\"display: contents;\">",
+                        html)
+    assert [p[0] for p in places] == ["l", "r"]
+    mapping = re.search(r"const places = (\{.*?\});", html)
+    assert mapping is not None
+    assert json.loads(mapping[1]) == {"left": places[0][1], "right": places[1][1]}
+    assert "data-root-id" not in html  # no document was built for the page
+    # A template that reads roots by position cannot render before the document:
+    # Bokeh's own page then, and a warning.
+    (folder / "templates" / "index.html").write_text(
+        "{% extends base %}{% block contents %}{{ embed(roots[0]) }}{% endblock %}")
+    client = await aiohttp_client(create_app([folder], lazy_sessions=True))
+    with caplog.at_level("WARNING", logger="aioserve.server"):
+        fallback = await (await client.get("/framed")).text()
+    assert "const places" not in fallback and "Bokeh Application" in fallback
+    assert "the app's template needs its document" in caplog.text
