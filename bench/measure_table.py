@@ -174,12 +174,28 @@ window.__deep = (root, selector) => {
 };"""
 
 # The time (from the navigation's start) when a row of data is first in the page,
-# checked each frame (inside shadow roots a document observer sees nothing).
+# checked each frame (inside shadow roots a document observer sees nothing), and
+# the websocket bytes received by then, counted in the page: Playwright's frame
+# events would copy every frame (tens of MB for Bokeh) out of the browser while
+# it works, slowing the very page being timed. Text counts its characters (the
+# JSON here is ASCII).
 DEEP_FIRST_ROWS_JS = DEEP_JS + """
+window.__wsBytes = 0;
+window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+        super(...args);
+        this.addEventListener("message", (event) => {
+            const d = event.data;
+            window.__wsBytes += typeof d === "string" ? d.length : (d.byteLength ?? d.size);
+        });
+    }
+};
 window.__watchRows = (selector) => {
     const look = () => {
-        if (window.__deep(document, selector)) window.__firstRows = performance.now();
-        else requestAnimationFrame(look);
+        if (window.__deep(document, selector)) {
+            window.__firstRows = performance.now();
+            window.__bytesAtFirstRows = window.__wsBytes;
+        } else requestAnimationFrame(look);
     };
     requestAnimationFrame(look);
 };"""
@@ -240,14 +256,11 @@ async def table_in_browser(browser: Any, url: str, page_kind: str, repeat: int,
         try:
             await page.add_init_script(DEEP_FIRST_ROWS_JS +
                                        f"\nwindow.__watchRows({json.dumps(spec['row'])});")
-            frames: list[int] = []
-            page.on("websocket", lambda ws, f=frames: ws.on(
-                "framereceived", lambda p, f=f: f.append(len(p))))
             await page.goto(url, timeout=timeout_s * 1000)
             await page.wait_for_function("window.__firstRows !== undefined",
                                          timeout=timeout_s * 1000)
             first.append(await page.evaluate("window.__firstRows"))
-            received.append(sum(frames))
+            received.append(await page.evaluate("window.__bytesAtFirstRows"))
             out["first_rows_ms_median"] = round(statistics.median(first))
             out["first_rows_ms_all"] = [round(v) for v in first]
             out["bytes_to_first_rows"] = int(statistics.median(received))
