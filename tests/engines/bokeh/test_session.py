@@ -171,11 +171,13 @@ def tuned_collector() -> Any:
     """The collector as `aioserve serve` runs it (tune() is the CLI's), restored after."""
     from aioserve.server import collector
 
-    thresholds = gc.get_threshold()
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
     collector.tune()
     yield
     collector._policy.tuned = False
     gc.set_threshold(*thresholds)
+    if gc.get_freeze_count() > frozen:  # the app's start-up froze the heap (freeze_startup)
+        gc.unfreeze()
 
 
 async def test_ended_sessions_leave_no_bokeh_objects_to_the_cyclic_collector(
