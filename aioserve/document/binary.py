@@ -30,11 +30,12 @@ _HEADER = struct.Struct("<IB3x")
 class BinaryColumn(list[Any]):
     """A column that travels as a binary frame; to Python it is the plain list."""
 
-    __slots__ = ("dtype",)
+    __slots__ = ("dtype", "packed")
 
     def __init__(self, values: list[Any], dtype: str) -> None:
         super().__init__(values)
         self.dtype = dtype
+        self.packed: bytes | None = None  # the values as `pack` writes them, once packed
 
 
 def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any]:
@@ -63,11 +64,14 @@ def pack(ident: int, column: BinaryColumn) -> bytes:
     """The frame of one column: header, then the values (struct packs a list about
     twice as fast as array does)."""
     code, typecode = DTYPES[column.dtype]
-    layout = f"<{len(column)}{typecode}"
-    try:
-        data = struct.pack(layout, *column)
-    except struct.error:  # None, an empty cell, goes as NaN
-        data = struct.pack(layout, *[math.nan if v is None else v for v in column])
+    data = column.packed
+    if data is None:
+        layout = f"<{len(column)}{typecode}"
+        try:
+            data = struct.pack(layout, *column)
+        except struct.error:  # None, an empty cell, goes as NaN
+            data = struct.pack(layout, *[math.nan if v is None else v for v in column])
+        column.packed = data  # a column sent again (sources.py) is not packed again
     return _HEADER.pack(ident, code) + data
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from weakref import ReferenceType, ref
 
-from aioserve.document.binary import binary_column
+from aioserve.document.binary import BinaryColumn, binary_column
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
 
@@ -170,6 +170,7 @@ class ColumnDataSource(Model):
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         self._held = False  # whether the page went without the data (PAGE_ROWS_LIMIT)
+        self._last_wire: dict[str, BinaryColumn] = {}  # property_json's last conversions
         if data is not None:
             kwargs["data"] = data
         super().__init__(**kwargs)
@@ -222,7 +223,21 @@ class ColumnDataSource(Model):
         if name != "data":
             return super().property_json(name, value)
         self._held = self.keeps_data()
-        return {n: [] for n in value} if self._held else super().property_json(name, value)
+        if self._held:
+            return {n: [] for n in value}
+        # A column equal to the one converted last time (a chart's x given again with
+        # a new y, the usual slider callback) reuses that conversion and its packed
+        # frame: equal values, equal wire form. Only the last ones are kept.
+        last, self._last_wire = self._last_wire, {}
+        wire: dict[str, list[Any]] = {}
+        for column, values in value.items():
+            previous = last.get(column)
+            converted = previous if previous is not None and previous == values else (
+                column_wire(values))
+            wire[column] = converted
+            if isinstance(converted, BinaryColumn):
+                self._last_wire[column] = converted
+        return wire
 
     def readers_changed(self) -> None:
         """A model that reads the data in the page now refers to a source the page was

@@ -140,3 +140,40 @@ async def test_a_downsampled_chart_view_travels_in_binary_frames() -> None:
         assert None in zoomed["y"]  # the gap: a NaN in the frame
         assert len(zoomed["t"]) == 603  # every row in view (and one past each edge)
         assert session.binary_frames == frames + 2  # the new view, again binary
+
+
+def redraw_app(doc: Document) -> None:
+    """The usual slider callback: the same x list with a new y, every time; and a
+    button that changes x in place before giving it again."""
+    xs = [i / 4 for i in range(64)]
+    source = ColumnDataSource(data={"x": xs, "y": [0.0] * 64}, name="source")
+    step = Button(label="Step", name="step")
+    shift = Button(label="Shift", name="shift")
+    steps = [0]
+
+    def on_step() -> None:
+        steps[0] += 1
+        source.data = {"x": xs, "y": [x * steps[0] for x in xs]}
+
+    def on_shift() -> None:
+        xs[0] = -5.0  # in place: the next assignment must carry it
+        source.data = {"x": xs, "y": list(source.data["y"])}
+
+    step.on_click(on_step)
+    shift.on_click(on_shift)
+    doc.add_root(Column(step, shift, Chart(source=source, x="x", y="y")))
+
+
+async def test_a_column_given_again_arrives_whole_and_a_changed_one_with_its_change() -> None:
+    """Converting an unchanged column is skipped on the server, never what is sent."""
+    async with start_server(redraw_app) as server, \
+            ClientSession.open(server.url + "/") as session:
+        source = session.document.find(name="source")
+        for step in (1, 2):
+            await session.click(session.document.find(name="step"))
+            await session.wait_for(lambda d, s=step: d.find(name="source").data["y"][1] == s / 4)
+            assert source.data["x"] == [i / 4 for i in range(64)]
+        await session.click(session.document.find(name="shift"))
+        await session.wait_for(lambda d: d.find(name="source").data["x"][0] == -5.0)
+        assert source.data["x"][1:] == [i / 4 for i in range(1, 64)]
+        assert source.data["y"] == [x * 2 for x in [i / 4 for i in range(64)]]
