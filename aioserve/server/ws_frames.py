@@ -46,6 +46,19 @@ class MaskedFramesOnly:
                 self._payload_left -= step
                 position += step
                 continue
+            if not self._header and end - position >= 2:
+                # The usual case: a whole header in this chunk, read at once.
+                second = data[position + 1]
+                if not second & 0x80:
+                    return self._fail(data[:position])
+                length = second & 0x7F
+                extended = _EXTENDED.get(length, 0)
+                if end - position >= 2 + extended + 4:
+                    if extended:
+                        length = int.from_bytes(data[position + 2:position + 2 + extended], "big")
+                    position += 2 + extended + 4
+                    self._payload_left = length
+                    continue
             frame_start = position - len(self._header)  # may be in an earlier chunk
             self._header.append(data[position])
             position += 1
