@@ -9,7 +9,6 @@ seconds, so the test can send a connection to the other worker on purpose.
 from __future__ import annotations
 
 import os
-import time
 
 from aiohttp import web
 from bokeh.application import Application
@@ -19,6 +18,7 @@ from bokeh.layouts import column
 from bokeh.models import Div, Slider
 
 import aioserve
+from tests.embed.hold import hold
 
 
 def dashboard(doc: Document) -> None:
@@ -33,15 +33,6 @@ def dashboard(doc: Document) -> None:
 
 async def home(request: web.Request) -> web.Response:
     return web.Response(text=f"site home {os.getpid()}")
-
-
-async def hold(request: web.Request) -> web.StreamResponse:
-    response = web.StreamResponse()
-    await response.prepare(request)
-    await response.write(f"{os.getpid()}\n".encode())
-    time.sleep(min(float(request.query.get("s", "1")), 5))  # noqa: ASYNC251 - on purpose
-    await response.write_eof()
-    return response
 
 
 def make_site() -> web.Application:
