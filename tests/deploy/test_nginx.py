@@ -10,6 +10,7 @@ the client's address and scheme (`--use-xheaders`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import pwd
@@ -160,6 +161,31 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError(f"nginx did not listen on {port}:\n{log.read_text()}")
 
 
+def nginx_user() -> str:
+    """The conf's `user` line: as root nginx would switch its worker to "nobody",
+    which cannot enter tmp_path."""
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+
+
+@contextlib.contextmanager
+def running_nginx(folder: Path, http_port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """nginx with `folder`/nginx.conf, listening on `http_port`; stopped after, by its pid."""
+    proc = subprocess.Popen([str(NGINX), "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(http_port, proc, folder / "error.log")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGQUIT)  # graceful stop, by its pid
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+
 @dataclass
 class Cluster:
     http_port: int
@@ -202,28 +228,14 @@ def cluster(cli_server: Callable[..., Any], tmp_path: Path) -> Iterator[Cluster]
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert.private_key_pem.write_to_path(str(folder / "key.pem"))
     cert.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
-    # As root nginx would switch its worker to "nobody", which cannot enter tmp_path.
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(NGINX_CONF.format(
-        user=user, prefix=PREFIX, http_port=http_port, https_port=https_port,
+        user=nginx_user(), prefix=PREFIX, http_port=http_port, https_port=https_port,
         listen_v6=f"        listen [::1]:{http_port};" if ipv6 else "",
         servers="\n".join(f"        server 127.0.0.1:{p};" for p in ports)))
-    proc = subprocess.Popen([str(NGINX), "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(http_port, proc, folder / "error.log")
+    with running_nginx(folder, http_port):
         tls = ssl.create_default_context()
         ca.configure_trust(tls)
         yield Cluster(http_port, https_port, ipv6, instances, tls)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGQUIT)  # graceful stop, by its pid
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(5)
 
 
 async def page_token(http: aiohttp.ClientSession, url: str, **query: str) -> str:

@@ -12,10 +12,6 @@ tokens).
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import signal
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from tests.deploy.test_nginx import NGINX, _require_nginx, free_port, wait_listening
+from tests.deploy.test_nginx import _require_nginx, free_port, nginx_user, running_nginx
 from tests.engines.bokeh.test_server_features import text_of
 from tests.engines.bokeh.wire import BokehWire, model_id, patch_frames
 
@@ -154,24 +150,11 @@ def cluster(cli_server: Callable[..., Any], tmp_path: Path) -> Iterator[Cluster]
     ports = [urlsplit(i.app_urls[0]).port for i in instances]
     folder = tmp_path / "nginx"
     folder.mkdir()
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(NGINX_CONF.format(
-        user=user, prefix=PREFIX, http_port=http_port,
+        user=nginx_user(), prefix=PREFIX, http_port=http_port,
         servers="\n".join(f"        server 127.0.0.1:{p};" for p in ports)))
-    proc = subprocess.Popen([str(NGINX), "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(http_port, proc, folder / "error.log")
+    with running_nginx(folder, http_port):
         yield Cluster(http_port, instances)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGQUIT)  # graceful stop, by its pid
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(5)
 
 
 class Browser:
