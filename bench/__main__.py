@@ -97,7 +97,9 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
             return await measure_events.echo_round_trips(server, sizes.round_trips)
         return await measure_events.round_trips(server, d, sizes.round_trips)
 
-    await each("round_trip", trips)
+    if "round_trip" in only:
+        await round_trip(kinds, scratch, sizes, measures)
+    await each("round_trip", trips, tuple(k for k in CORE_KINDS if k not in INTERLEAVED))
     if "reaper" in only:
         await reaper(kinds, sizes, scratch, measures)
     idle_opts = ServerOptions(keep_alive_ms=sizes.idle_keep_alive_ms)
@@ -113,6 +115,39 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
         s, d, sizes.chart_updates if s.kind == "aioserve" else min(3, sizes.chart_updates)),
         ("aioserve", "bokeh"))
     await measure_bokeh.run(measure_one, kinds, only, sizes, scratch, measures)
+
+
+# (4) runs these side by side, in alternating blocks: their ratio is the target, and
+# this machine's speed drifts between runs a minute apart (bench/RESULTS.md, session 3).
+INTERLEAVED = ("aioserve", "floor")
+
+
+async def round_trip(kinds: tuple[str, ...], scratch: Path, sizes: Sizes,
+                     measures: dict[str, Any]) -> None:
+    pair = [k for k in INTERLEAVED if k in kinds]
+    if not pair:
+        return
+    print(f"[bench] round_trip: {', '.join(pair)}, interleaved ...", flush=True)
+    servers = [await Server(kind, scratch).start() for kind in pair]
+    busy0, own0, t0 = machine_busy_s(), own_busy_s(), time.monotonic()
+    cpu0 = sum(s.cpu_s() for s in servers)
+    try:
+        stats = await measure_events.interleaved_round_trips(
+            [(s, None if s.kind == "floor" else dialect(s.kind, s)) for s in servers],
+            sizes.round_trips)
+        others = (machine_busy_s() - busy0 - (own_busy_s() - own0)
+                  - (sum(s.cpu_s() for s in servers) - cpu0))
+        for kind, out in zip(pair, stats, strict=True):
+            out["others_cores_busy"] = round(others / (time.monotonic() - t0), 2)
+            out["interleaved"] = True
+            measures.setdefault("round_trip", {})[kind] = out
+            print(f"[bench]   {kind}: {out}", flush=True)
+    except Exception as exc:  # one failed measure must not lose the rest of the run
+        for kind in pair:
+            measures.setdefault("round_trip", {})[kind] = {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        for server in servers:
+            server.stop()
 
 
 FALLBACK_RATE = {"aioserve": 300.0, "bokeh": 10.0}  # sessions/s when (2) did not run
