@@ -20,8 +20,14 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
+# The venv gets a package.json of its own: Bokeh compiles custom models
+# (`__implementation__`) by running its CommonJS compiler.js with Node, which would
+# otherwise take this repository's package.json ("type": "module") for its scope.
+NODE_SCOPE := {"type": "commonjs", "private": true}
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	echo '$(NODE_SCOPE)' > $(VENV)/package.json
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,notebook,examples,bokeh]'
 	touch $@
 
@@ -60,6 +66,7 @@ BENCH_ARGS ?=
 
 $(BOKEH_VENV)/.installed:
 	test -x $(BOKEH_VENV)/bin/python || $(PY) -m venv $(BOKEH_VENV)
+	echo '$(NODE_SCOPE)' > $(BOKEH_VENV)/package.json
 	$(BOKEH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'bokeh==$(BOKEH_VERSION)'
 	touch $@
 

@@ -233,3 +233,63 @@ async def test_bokeh_and_aioserve_apps_in_one_server(live: Any, page: Page,
     await page.goto(server.url("/"))  # the index lists both
     await expect(page.get_by_role("link", name=re.compile("bokeh_sliders"))).to_be_visible(**WAIT)
     await expect(page.get_by_role("link", name=re.compile(r"^sliders"))).to_be_visible(**WAIT)
+
+
+SHOUT = '''\
+"""A custom Bokeh model with a TypeScript implementation, in a module of its own."""
+from bokeh.core.properties import String
+from bokeh.models import UIElement
+from bokeh.util.compiler import TypeScript
+
+TS = """
+import {UIElement, UIElementView} from "models/ui/ui_element"
+import type * as p from "core/properties"
+
+export class ShoutView extends UIElementView {
+  declare model: Shout
+  override render(): void {
+    super.render()
+    const el = document.createElement("b")
+    el.className = "shout"
+    el.textContent = this.model.text.toUpperCase()
+    this.shadow_el.appendChild(el)
+  }
+}
+export namespace Shout {
+  export type Attrs = p.AttrsOf<Props>
+  export type Props = UIElement.Props & {text: p.Property<string>}
+}
+export interface Shout extends Shout.Attrs {}
+export class Shout extends UIElement {
+  declare properties: Shout.Props
+  declare __view_type__: ShoutView
+  constructor(attrs?: Partial<Shout.Attrs>) { super(attrs) }
+  static {
+    this.prototype.default_view = ShoutView
+    this.define<Shout.Props>(({Str}) => ({text: [Str, ""]}))
+  }
+}
+"""
+
+
+class Shout(UIElement):
+    __implementation__ = TypeScript(TS)
+    text = String(default="")
+'''
+
+
+async def test_a_custom_model_with_a_typescript_implementation_renders(
+        live: Any, page: Page, console: Console, tmp_path: Path) -> None:
+    """As `bokeh serve` does, Bokeh compiles the implementation with Node when the page
+    is made; Node must read Bokeh's compiler as CommonJS (the Makefile gives the venv a
+    package.json of its own: this repository's says "type": "module")."""
+    app = tmp_path / "custom"
+    app.mkdir()
+    (app / "shout_model.py").write_text(SHOUT)
+    (app / "main.py").write_text(
+        "from bokeh.io import curdoc\nfrom shout_model import Shout\n"
+        "curdoc().add_root(Shout(text='made in typescript', name='shout'))\n")
+    server = await live(str(app))
+    await open_bokeh(page, server.url("/custom"))
+    assert await model(page, "shout", "m.type") == "Shout"
+    await expect(page.locator("b.shout")).to_have_text("MADE IN TYPESCRIPT", **WAIT)
