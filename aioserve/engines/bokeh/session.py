@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bokeh.application.application import Application as BokehApplication
 from bokeh.application.application import ServerContext
+from bokeh.core.has_props import HasProps, _default_resolver
 from bokeh.core.types import ID
 from bokeh.document import Document as BokehDocument
 from bokeh.server.contexts import BokehSessionContext, _RequestProxy
@@ -198,6 +199,11 @@ def teardown_document(doc: BokehDocument) -> None:
     if hasattr(doc.models, "_models"):
         doc.models.destroy()
     modules = doc.modules
+    names = {module.__name__ for module in modules._modules}
+    # A model class the app's code defines (class Tagged(Div): ...) is made again for
+    # every session, in its module, and Bokeh's registry would keep each one for good.
+    for cls in [c for c in HasProps.model_class_reverse_map.values() if c.__module__ in names]:
+        _default_resolver.remove(cls)  # type: ignore[attr-defined]  # mypy misses it
     for module in modules._modules:
         sys.modules.pop(module.__name__, None)
         module.__dict__.clear()

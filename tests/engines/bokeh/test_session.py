@@ -223,3 +223,38 @@ async def test_ended_sessions_leave_no_bokeh_objects_to_the_cyclic_collector(
         gc.set_debug(0)
         gc.garbage.clear()
     assert left == Counter()
+
+
+TAGGED = """\
+from bokeh.core.properties import String
+from bokeh.io import curdoc
+from bokeh.models import Div
+
+
+class Tagged(Div):
+    tag = String(default="")
+
+
+curdoc().add_root(Tagged(text="x", tag="y"))
+"""
+
+
+async def test_a_model_class_the_app_defines_goes_with_its_session(
+        tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    """Each session runs the app's code, so each makes its own `Tagged` class; Bokeh's
+    model registry would keep every one of them (and `bokeh serve` does)."""
+    from bokeh.model import Model
+
+    app = tmp_path / "tagged.py"
+    app.write_text(TAGGED)
+    client = await aiohttp_client(create_app([app], unused_session_lifetime_ms=1))
+
+    def registered() -> list[str]:
+        return [name for name in Model.model_class_reverse_map if name.endswith(".Tagged")]
+
+    for _ in range(5):
+        assert (await client.get("/tagged")).status == 200
+    assert len(registered()) == 5  # one class per live session
+    await asyncio.sleep(0.01)
+    assert await reap(client.server.app[STATE]) == 5
+    assert registered() == []
