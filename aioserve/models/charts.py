@@ -115,8 +115,9 @@ class Chart(Widget):
     datetimes (sent as epoch milliseconds). `x` and every series' `y` must name
     columns of the source (a source with no columns yet is filled later).
 
-    The user zooms with the wheel, drags to pan, shift-drags (or picks the box
-    tool) to zoom to a box, and double-clicks (or presses Reset) to go back;
+    The user zooms with the wheel (or a two-finger pinch), drags to pan,
+    shift-drags (or picks the box tool) to zoom to a box, and double-clicks (or
+    presses Reset) to go back;
     `x_range` and `y_range` follow, and setting them from Python zooms the page:
 
     >>> chart.on_change("x_range", lambda attr, old, new: print(new))
@@ -146,7 +147,7 @@ class Chart(Widget):
         Enum("fixed", "stretch_width", "stretch_height", "stretch_both"),
         default="stretch_width",
         help="'stretch_width' (default): as wide as its container; 'fixed': `width` pixels")
-    zoom = Bool(True, help="Let the user zoom and pan (wheel, drag, box, toolbar)")
+    zoom = Bool(True, help="Let the user zoom and pan (wheel, pinch, drag, box, toolbar)")
     x_range = Nullable(_Range(), settable=True,
                        help="The visible x range [start, end], set by zooming and panning "
                             "(None: fit the data). Datetimes in epoch ms")

@@ -315,3 +315,52 @@ async def test_a_long_scatter_and_bar_chart_arrive_thinned_with_their_outlier(
         await expect(svg).to_have_attribute("aria-label", re.compile(r"to 12\."))
     assert sum(received) < 600_000  # not 300,000 rows (~7 MB)
     await screenshot(page, "chart-scatter-bar-thinned")
+
+
+async def test_two_fingers_pinch_the_x_range_and_python_sees_it(live: Any, page: Page,
+                                                                until: Any) -> None:
+    """A phone's pinch: two touches spreading apart zoom in, the values under the
+    fingers staying under them; the page does not zoom itself."""
+    seen: list[Any] = []
+    charts: list[Chart] = []
+    server = await live({"/pinch": zoom_app(seen, charts)})
+    await page.set_viewport_size({"width": 390, "height": 800})
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 2})
+    try:
+        await server.open(page, "/pinch")
+        chart = charts[0]
+        session = server.session("/pinch")
+        with session.document.hold():  # a known range to pinch (the fitted one has margins)
+            chart.x_range = [0.0, 20.0]
+        await expect(page.locator(".aio-chart-axis text").filter(has_text="20").first
+                     ).to_be_visible()
+        box = await _plot_box(page)
+        width = box["right"] - box["left"]
+        cy = (box["top"] + box["bottom"]) / 2
+
+        def value_at(px: float, lo: float = 0.0, hi: float = 20.0) -> float:
+            return lo + (px - box["left"]) / width * (hi - lo)
+
+        a0, b0 = box["left"] + width * 0.4, box["left"] + width * 0.6
+        a1, b1 = box["left"] + width * 0.2, box["left"] + width * 0.8
+
+        async def touch(kind: str, a: float, b: float) -> None:
+            points = [] if kind == "touchEnd" else [
+                {"x": a, "y": cy, "id": 1}, {"x": b, "y": cy, "id": 2}]
+            await cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        await touch("touchStart", a0, b0)
+        for step in range(1, 6):  # the fingers spread in five moves
+            t = step / 5
+            await touch("touchMove", a0 + (a1 - a0) * t, b0 + (b1 - b0) * t)
+        await touch("touchEnd", a1, b1)
+        await until(lambda: chart.x_range != [0.0, 20.0] and seen and seen[-1] == chart.x_range)
+        lo, hi = chart.x_range
+        # Spread from 20 % to 60 % of the width: zoomed in about 3x, around the middle.
+        assert hi - lo == pytest.approx(20 / 3, rel=0.05)
+        assert value_at(a1, lo, hi) == pytest.approx(value_at(a0), abs=0.2)
+        assert value_at(b1, lo, hi) == pytest.approx(value_at(b0), abs=0.2)
+        assert await page.evaluate("window.visualViewport.scale") == 1
+    finally:
+        await cdp.detach()

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {describe, it} from "node:test";
 
-import {MAX_ZOOM_OUT, asRange, boxRange, clampRange, panBy, pixelToValue, sameRange, wheelFactor, zoomAround} from "../../aioserve/static/renderers/chart_zoom.js";
+import {MAX_ZOOM_OUT, asRange, boxRange, clampRange, panBy, pinchRange, pixelToValue, sameRange, wheelFactor, zoomAround} from "../../aioserve/static/renderers/chart_zoom.js";
 import {computeLayout} from "../../aioserve/static/renderers/chart_layout.js";
 
 const size = {width: 600, height: 300};
@@ -19,6 +19,19 @@ describe("zoom arithmetic", () => {
     assert.ok(Math.abs(wheelFactor(100) * wheelFactor(-100) - 1) < 1e-12);
     assert.ok(wheelFactor(3, 1) > wheelFactor(3, 0));
     assert.ok(Number.isFinite(wheelFactor(1e9)));
+  });
+
+  it("pinches: the values under both fingers stay under them", () => {
+    // [0, 100] over 100 px from 0: fingers at 40 and 60 px (values 40, 60) spread to 20 and 80.
+    const range = pinchRange([0, 100], 0, 100, 40, 60, 20, 80);
+    assert.ok(Math.abs(pixelToValue(range, 0, 100, 20) - 40) < 1e-9);
+    assert.ok(Math.abs(pixelToValue(range, 0, 100, 80) - 60) < 1e-9);
+    assert.ok(range[1] - range[0] < 100); // spread: zoomed in
+    const out = pinchRange([0, 100], 0, 100, 20, 80, 40, 60);
+    assert.ok(out[1] - out[0] > 100); // closed: zoomed out
+    assert.deepEqual(pinchRange([0, 100], 0, 100, 40, 60, 50, 70), [-10, 90]); // both moved: a pan
+    assert.equal(pinchRange([0, 100], 0, 100, 40, 42, 20, 80), null); // fingers too close
+    assert.equal(pinchRange([0, 100], 0, 100, 40, 60, 80, 20), null); // crossed over
   });
 
   it("pans and maps pixels to values, y upside down", () => {

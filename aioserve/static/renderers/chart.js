@@ -11,7 +11,7 @@ import {refId} from "../document.js";
 import {formatValue} from "../format.js";
 import {ModelView} from "./base.js";
 import {DEFAULT_HEIGHT, DEFAULT_WIDTH, computeLayout, describeChart, formatX, hoverOrder, nearest} from "./chart_layout.js";
-import {asRange, boxRange, clampRange, panBy, pixelToValue, sameRange, wheelFactor, zoomAround} from "./chart_zoom.js";
+import {asRange, boxRange, clampRange, panBy, pinchRange, pixelToValue, sameRange, wheelFactor, zoomAround} from "./chart_zoom.js";
 
 const ICONS = {
   pan: "M8 0l3 3H9v4h4V5l3 3-3 3V9H9v4h2l-3 3-3-3h2V9H3v2L0 8l3-3v2h4V3H5z",
@@ -30,6 +30,8 @@ export class ChartView extends ModelView {
     this.order = null;
     this.hoverAt = -1;
     this.pointerX = null;
+    this.touches = new Map(); // touch pointers down on the plot: id -> x where it touched
+    this.pinching = false;
     this.reportedWidth = 0;
     this.titleEl = h("figcaption", {class: "aio-chart-title"});
     this.legendEl = h("ul", {class: "aio-chart-legend"});
@@ -157,6 +159,22 @@ export class ChartView extends ModelView {
 
   onPointerDown(event) {
     if (event.button !== 0 || !this.canZoom() || !this.inPlot(event)) return;
+    if (event.pointerType === "touch") {
+      this.touches.set(event.pointerId, this.toPlot(event).x);
+      const forget = (e) => {
+        if (e.pointerId !== event.pointerId) return;
+        this.touches.delete(e.pointerId);
+        if (this.touches.size === 0) this.pinching = false;
+        this.svg.removeEventListener("pointerup", forget);
+        this.svg.removeEventListener("pointercancel", forget);
+      };
+      this.svg.addEventListener("pointerup", forget);
+      this.svg.addEventListener("pointercancel", forget);
+      if (this.touches.size === 2) {
+        this.onPinch();
+        return;
+      }
+    }
     const start = this.toPlot(event);
     const box = this.dragMode === "box" || event.shiftKey;
     const {plot, xDomain, yDomain} = this.layout;
@@ -165,6 +183,7 @@ export class ChartView extends ModelView {
     let moved = false;
     this.svg.setPointerCapture?.(event.pointerId);
     const move = (e) => {
+      if (e.pointerId !== event.pointerId || this.pinching) return; // a second finger pinches
       const p = this.toPlot(e);
       if (!moved && Math.hypot(p.x - start.x, p.y - start.y) < 3) return;
       moved = true;
@@ -186,6 +205,7 @@ export class ChartView extends ModelView {
       this.setRanges(panBy(xDomain, -dx), yPinned ? panBy(yDomain, dy) : undefined);
     };
     const up = (e) => {
+      if (e.pointerId !== event.pointerId) return;
       this.svg.removeEventListener("pointermove", move);
       this.svg.removeEventListener("pointerup", up);
       this.svg.removeEventListener("pointercancel", up);
@@ -201,6 +221,30 @@ export class ChartView extends ModelView {
     this.svg.addEventListener("pointermove", move);
     this.svg.addEventListener("pointerup", up);
     this.svg.addEventListener("pointercancel", up);
+  }
+
+  /** Two fingers down: the x range follows them, the values under each staying there. */
+  onPinch() {
+    this.pinching = true;
+    this.showHover(-1);
+    const [[idA, a0], [idB, b0]] = [...this.touches];
+    const {plot, xDomain} = this.layout;
+    const now = new Map([[idA, a0], [idB, b0]]);
+    const move = (e) => {
+      if (!now.has(e.pointerId)) return;
+      now.set(e.pointerId, this.toPlot(e).x);
+      const range = pinchRange(xDomain, plot.left, plot.width, a0, b0, now.get(idA), now.get(idB));
+      if (range) this.setRanges(range);
+    };
+    const end = (e) => {
+      if (!now.has(e.pointerId)) return;
+      this.svg.removeEventListener("pointermove", move);
+      this.svg.removeEventListener("pointerup", end);
+      this.svg.removeEventListener("pointercancel", end);
+    };
+    this.svg.addEventListener("pointermove", move);
+    this.svg.addEventListener("pointerup", end);
+    this.svg.addEventListener("pointercancel", end);
   }
 
   get stretches() {

@@ -27,6 +27,21 @@ export function zoomAround([lo, hi], anchor, factor) {
   return [at - (at - lo) * factor, at + (hi - at) * factor];
 }
 
+/**
+ * The x range after a two-finger pinch: the values under the two fingers when they
+ * touched (`a0`, `b0`, pixels of an axis from `pos0` over `length`) stay under them
+ * now (`a1`, `b1`). Fingers closer than `minPixels` give null (no sensible scale).
+ */
+export function pinchRange(domain, pos0, length, a0, b0, a1, b1, minPixels = 8) {
+  if (Math.abs(a0 - b0) < minPixels || Math.abs(a1 - b1) < minPixels) return null;
+  const va = pixelToValue(domain, pos0, length, a0);
+  const vb = pixelToValue(domain, pos0, length, b0);
+  const perPixel = (vb - va) / (b1 - a1);
+  if (!(perPixel > 0) || !isNum(perPixel)) return null; // fingers crossed over
+  const lo = va - (a1 - pos0) * perPixel;
+  return [lo, lo + length * perPixel];
+}
+
 /** `range` moved by `delta` data units. */
 export function panBy([lo, hi], delta) {
   return [lo + delta, hi + delta];
