@@ -73,6 +73,7 @@ $(BOKEH_VENV)/.installed:
 bench: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.measure_table
+	$(BIN)/python -m bench.measure_table --bokeh --repeat 3 --timeout 120
 
 bench-quick: install nginx $(BOKEH_VENV)/.installed
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
