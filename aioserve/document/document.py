@@ -13,13 +13,12 @@ import functools
 import inspect
 import logging
 import threading
-import time
 import types
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aioserve.document.loop_time import TimedSteps
+from aioserve.document.loop_time import OwnTime, TimedSteps
 from aioserve.document.model import Model
 from aioserve.document.state import current_document, set_current_document, using_document
 
@@ -72,7 +71,7 @@ class Document:
         self.destroyed = False
         # The loop watchdog (--slow-callback): None when off; see _timed.
         self._slow_s: float | None = None
-        self._nested_s = 0.0
+        self._own_time = OwnTime()
 
     # ---- the app code that built it
 
@@ -343,17 +342,11 @@ class Document:
         """`fn(*args)`, reporting `callback` when the call held the loop longer than the
         watchdog's threshold. Callbacks it ran inside (an on_change fired by a property
         it set) are timed on their own and their time is not counted twice."""
-        outer_nested, self._nested_s = self._nested_s, 0.0
-        started = time.perf_counter()
-        try:
-            return fn(*args)
-        finally:
-            elapsed = time.perf_counter() - started
-            own = elapsed - self._nested_s
-            self._nested_s = outer_nested + elapsed
-            if (self._slow_s is not None and own > self._slow_s
-                    and self._listener is not None):
-                self._listener.callback_slow(callback, own)
+        return self._own_time.run(self._check_slow, callback, fn, *args)
+
+    def _check_slow(self, callback: Callback, own_s: float) -> None:
+        if self._slow_s is not None and own_s > self._slow_s and self._listener is not None:
+            self._listener.callback_slow(callback, own_s)
 
     def _callback_failed(self, exc: BaseException, callback: Callback) -> None:
         if self._listener is not None:

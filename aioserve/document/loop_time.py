@@ -45,6 +45,30 @@ class TimedSteps:
                 value, error = None, exc
 
 
+class OwnTime:
+    """Times calls that may run inside one another (a callback sets a property whose
+    on_change runs at once): each call's own time, what ran inside it taken out, goes
+    to `report(subject, own_s)`, also when the call raises. The watchdog of both
+    engines' callbacks (Document, engines/bokeh/watch.py) is built on it."""
+
+    __slots__ = ("_inside_s",)
+
+    def __init__(self) -> None:
+        self._inside_s = 0.0
+
+    def run(self, report: Callable[[Any, float], None], subject: Any,
+            fn: Callable[..., T], *args: Any) -> T:
+        outer, self._inside_s = self._inside_s, 0.0
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            own = elapsed - self._inside_s
+            self._inside_s = outer + elapsed
+            report(subject, own)
+
+
 class HeldTime:
     """The longest time one sync call or coroutine step held the loop, and the total."""
 

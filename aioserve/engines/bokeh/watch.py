@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,7 +27,7 @@ from bokeh.model import Model as BokehModel
 from bokeh.server.session import ServerSession as BokehServerSession
 from tornado.ioloop import IOLoop
 
-from aioserve.document.loop_time import TimedSteps
+from aioserve.document.loop_time import OwnTime, TimedSteps
 from aioserve.sessions.incidents import AppIncidents
 
 _WATCHED = "_aioserve_watched"
@@ -41,7 +40,7 @@ class CallbackWatch:
         self.incidents = incidents
         self.session_id = session_id
         self.errors = 0
-        self._nested_s = 0.0
+        self._own_time = OwnTime()
 
     def call(self, callbacks: Sequence[Any], fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)` running `callbacks`: an error is reported (None returned), a
@@ -67,17 +66,12 @@ class CallbackWatch:
     def _timed(self, callbacks: Sequence[Any], fn: Callable[..., Any], *args: Any) -> Any:
         # Callbacks run inside this one (an on_change fired by a property it set) are
         # timed on their own; their time is not counted twice.
+        return self._own_time.run(self._check_slow, callbacks, fn, *args)
+
+    def _check_slow(self, callbacks: Sequence[Any], own_s: float) -> None:
         threshold = self.incidents.slow_callback_s
-        outer, self._nested_s = self._nested_s, 0.0
-        started = time.perf_counter()
-        try:
-            return fn(*args)
-        finally:
-            elapsed = time.perf_counter() - started
-            own = elapsed - self._nested_s
-            self._nested_s = outer + elapsed
-            if threshold is not None and own > threshold and callbacks:
-                self.incidents.callback_slow(self.session_id, callbacks[0], own)
+        if threshold is not None and own_s > threshold and callbacks:
+            self.incidents.callback_slow(self.session_id, callbacks[0], own_s)
 
     def failed(self, exc: BaseException, callbacks: Sequence[Any]) -> None:
         self.errors += 1
