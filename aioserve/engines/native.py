@@ -71,9 +71,7 @@ class AioserveEngine(Engine):
         incidents = incidents or AppIncidents(context.app_path)
         held = HeldTime()  # the loop watchdog times the app's own code
         doc = await self.application.build_document(context, held)
-        threshold = incidents.slow_callback_s
-        if threshold is not None and held.longest_s > threshold:
-            incidents.build_slow(context.id, held.longest_s)
+        incidents.build_held(context.id, held.longest_s)
         return ServerSession(context, doc, on_destroy=self._session_destroyed,
                              incidents=incidents)
 

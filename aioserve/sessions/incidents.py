@@ -129,7 +129,11 @@ class AppIncidents:
                     session_id, self.app_path, seconds * 1000, self._threshold_ms(),
                     RUN_BLOCKING_HINT)
 
-    def build_slow(self, session_id: str, seconds: float) -> None:
+    def build_held(self, session_id: str, seconds: float) -> None:
+        """A session's build held the loop `seconds` at most in one go: a WARNING
+        when that is past the watchdog's threshold (both engines report here)."""
+        if self.slow_callback_s is None or seconds <= self.slow_callback_s:
+            return
         self.slow_callbacks += 1
         log.warning("Slow app build: app %s held the event loop for %.0f ms building "
                     "session %s (--slow-callback %.0f ms); %s", self.app_path,

@@ -118,9 +118,7 @@ async def build_session(application: BokehApplication, context: SessionContext,
         await application.on_session_created(session_context)
         held = HeldTime()
         held.call(application.initialize_document, doc)
-        threshold = incidents.slow_callback_s
-        if threshold is not None and held.longest_s > threshold:
-            incidents.build_slow(context.id, held.longest_s)
+        incidents.build_held(context.id, held.longest_s)
         collector.after_build()
         failed = [h for h in application.handlers if h.failed]
         if failed:
