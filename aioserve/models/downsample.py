@@ -106,8 +106,6 @@ def index_minmax_rows(columns: Sequence[Sequence[Any]], rows: Sequence[int],
     return sorted(keep)
 
 
-
-
 def point_rows(xs: Sequence[Any], columns: Sequence[Sequence[Any]], rows: Sequence[int],
                x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
                cells: tuple[int, int], *, clean: Sequence[bool] | None = None) -> list[int]:
