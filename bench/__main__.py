@@ -92,14 +92,10 @@ async def run(only: set[str], kinds: tuple[str, ...], sizes: Sizes, scratch: Pat
     await each("sessions", lambda s, d: measure_sessions.session_rate(s, d, sizes))
     await each("memory", lambda s, d: measure_sessions.memory_per_session(s, d, sizes))
 
-    async def trips(server: Server, d: Dialect) -> dict[str, object]:
-        if server.kind == "floor":
-            return await measure_events.echo_round_trips(server, sizes.round_trips)
-        return await measure_events.round_trips(server, d, sizes.round_trips)
-
     if "round_trip" in only:
         await round_trip(kinds, scratch, sizes, measures)
-    await each("round_trip", trips, tuple(k for k in CORE_KINDS if k not in INTERLEAVED))
+    await each("round_trip", lambda s, d: measure_events.round_trips(s, d, sizes.round_trips),
+               tuple(k for k in CORE_KINDS if k not in INTERLEAVED))
     if "reaper" in only:
         await reaper(kinds, sizes, scratch, measures)
     idle_opts = ServerOptions(keep_alive_ms=sizes.idle_keep_alive_ms)

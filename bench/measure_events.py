@@ -26,42 +26,11 @@ def _stats(times: list[float], cpu: float, server_cpu: float) -> dict[str, objec
             "server_cpu_per_op_ms": round(server_cpu / len(times) * 1000, 3)}
 
 
-async def round_trips(server: Server, dialect: Dialect, n: int) -> dict[str, object]:
-    page = await connect(HOST, server.port)
-    opened = await dialect.open(page, "dashboard")
-    slider = dialect.slider_id(opened.doc)
-    for i in range(50):  # warm-up
-        await dialect.round_trip(opened.ws, slider, slider_value(i))
-    times = []
-    cpu0, server0 = time.process_time(), server.cpu_s()
-    for i in range(50, 50 + n):
-        t0 = time.perf_counter()
-        await dialect.round_trip(opened.ws, slider, slider_value(i))
-        times.append(time.perf_counter() - t0)
-    cpu, server_cpu = time.process_time() - cpu0, server.cpu_s() - server0
-    await opened.ws.close()
-    page.transport.close()  # type: ignore[union-attr]
-    return _stats(times, cpu, server_cpu)
-
-
-async def echo_round_trips(server: Server, n: int) -> dict[str, object]:
-    """The floor: a bare aiohttp websocket echoing a message the size of a `set`."""
-    ws = await connect(HOST, server.port)
-    await ws.upgrade("/echo/ws")
-    message = json.dumps({"type": "set", "id": 1, "model": "m7", "attr": "value", "value": 2.5})
-    for _ in range(50):
-        ws.send(message)
-        await ws.recv()
-    times = []
-    cpu0, server0 = time.process_time(), server.cpu_s()
-    for _ in range(n):
-        t0 = time.perf_counter()
-        ws.send(message)
-        await ws.recv()
-        times.append(time.perf_counter() - t0)
-    cpu, server_cpu = time.process_time() - cpu0, server.cpu_s() - server0
-    await ws.close()
-    return _stats(times, cpu, server_cpu)
+async def round_trips(server: Server, dialect: Dialect | None, n: int) -> dict[str, object]:
+    """(4) on one server: n sequential slider moves (or, dialect None, the floor's
+    echo of a message the size of a `set`) after a warm-up of 50."""
+    (stats,) = await interleaved_round_trips([(server, dialect)], n, blocks=1)
+    return stats
 
 
 class _Trips:
