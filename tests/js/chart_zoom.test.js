@@ -22,16 +22,19 @@ describe("zoom arithmetic", () => {
   });
 
   it("pinches: the values under both fingers stay under them", () => {
-    // [0, 100] over 100 px from 0: fingers at 40 and 60 px (values 40, 60) spread to 20 and 80.
-    const range = pinchRange([0, 100], 0, 100, 40, 60, 20, 80);
+    // Values 40 and 60 were under the fingers; they spread to pixels 20 and 80 of 0..100.
+    const range = pinchRange(40, 60, 0, 100, 20, 80);
     assert.ok(Math.abs(pixelToValue(range, 0, 100, 20) - 40) < 1e-9);
     assert.ok(Math.abs(pixelToValue(range, 0, 100, 80) - 60) < 1e-9);
     assert.ok(range[1] - range[0] < 100); // spread: zoomed in
-    const out = pinchRange([0, 100], 0, 100, 20, 80, 40, 60);
+    const out = pinchRange(20, 80, 0, 100, 40, 60);
     assert.ok(out[1] - out[0] > 100); // closed: zoomed out
-    assert.deepEqual(pinchRange([0, 100], 0, 100, 40, 60, 50, 70), [-10, 90]); // both moved: a pan
-    assert.equal(pinchRange([0, 100], 0, 100, 40, 42, 20, 80), null); // fingers too close
-    assert.equal(pinchRange([0, 100], 0, 100, 40, 60, 80, 20), null); // crossed over
+    assert.deepEqual(pinchRange(40, 60, 0, 100, 50, 70), [-10, 90]); // both moved: a pan
+    // The plot's left edge moved to 10 px: the values stay under the fingers there too.
+    const moved = pinchRange(40, 60, 10, 90, 20, 80);
+    assert.ok(Math.abs(pixelToValue(moved, 10, 90, 20) - 40) < 1e-9);
+    assert.equal(pinchRange(40, 60, 0, 100, 40, 42), null); // fingers too close
+    assert.equal(pinchRange(40, 60, 0, 100, 80, 20), null); // crossed over
   });
 
   it("pans and maps pixels to values, y upside down", () => {

@@ -229,11 +229,14 @@ export class ChartView extends ModelView {
     this.showHover(-1);
     const [[idA, a0], [idB, b0]] = [...this.touches];
     const {plot, xDomain} = this.layout;
+    const va = pixelToValue(xDomain, plot.left, plot.width, a0);
+    const vb = pixelToValue(xDomain, plot.left, plot.width, b0);
     const now = new Map([[idA, a0], [idB, b0]]);
     const move = (e) => {
       if (!now.has(e.pointerId)) return;
       now.set(e.pointerId, this.toPlot(e).x);
-      const range = pinchRange(xDomain, plot.left, plot.width, a0, b0, now.get(idA), now.get(idB));
+      const {plot: drawn} = this.layout; // as drawn now: the y labels may have moved it
+      const range = pinchRange(va, vb, drawn.left, drawn.width, now.get(idA), now.get(idB));
       if (range) this.setRanges(range);
     };
     const end = (e) => {

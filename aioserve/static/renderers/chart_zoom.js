@@ -28,14 +28,13 @@ export function zoomAround([lo, hi], anchor, factor) {
 }
 
 /**
- * The x range after a two-finger pinch: the values under the two fingers when they
- * touched (`a0`, `b0`, pixels of an axis from `pos0` over `length`) stay under them
- * now (`a1`, `b1`). Fingers closer than `minPixels` give null (no sensible scale).
+ * The x range after a two-finger pinch: the values `va` and `vb` that were under the
+ * fingers when they touched are under them now, at pixels `a1` and `b1` of the axis
+ * as drawn now (from `pos0` over `length`: the plot's left edge moves when the y
+ * labels change). Fingers closer than `minPixels` give null (no sensible scale).
  */
-export function pinchRange(domain, pos0, length, a0, b0, a1, b1, minPixels = 8) {
-  if (Math.abs(a0 - b0) < minPixels || Math.abs(a1 - b1) < minPixels) return null;
-  const va = pixelToValue(domain, pos0, length, a0);
-  const vb = pixelToValue(domain, pos0, length, b0);
+export function pinchRange(va, vb, pos0, length, a1, b1, minPixels = 8) {
+  if (Math.abs(a1 - b1) < minPixels) return null;
   const perPixel = (vb - va) / (b1 - a1);
   if (!(perPixel > 0) || !isNum(perPixel)) return null; // fingers crossed over
   const lo = va - (a1 - pos0) * perPixel;
