@@ -4,6 +4,7 @@ aiohttp worker and 2 workers, each in a subprocess, driven by aioserve.client.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -88,10 +89,11 @@ async def run_app_site() -> AsyncIterator[str]:
         await site.stop()
 
 
-@pytest.fixture
-async def gunicorn_site() -> AsyncIterator[tuple[str, Running]]:
-    site = await start(str(GUNICORN), "tests.embed.gunicorn_site:app",
-                       "--worker-class", "aiohttp.GunicornWebWorker",
+@contextlib.asynccontextmanager
+async def two_gunicorn_workers(app: str) -> AsyncIterator[tuple[str, Running]]:
+    """`app` ("module:attribute") under gunicorn's aiohttp worker, two workers on a
+    free port of 127.0.0.1: its URL once both workers booted, and the process."""
+    site = await start(str(GUNICORN), app, "--worker-class", "aiohttp.GunicornWebWorker",
                        "--bind", "127.0.0.1:0", "--no-control-socket", "-w", "2")
     try:
         found = await site.wait_for_line(r"Listening at: (http://127\.0\.0\.1:\d+)")
@@ -99,6 +101,12 @@ async def gunicorn_site() -> AsyncIterator[tuple[str, Running]]:
         yield found.group(1), site
     finally:
         await site.stop()
+
+
+@pytest.fixture
+async def gunicorn_site() -> AsyncIterator[tuple[str, Running]]:
+    async with two_gunicorn_workers("tests.embed.gunicorn_site:app") as running:
+        yield running
 
 
 def http_session(*, force_close: bool = False) -> aiohttp.ClientSession:

@@ -9,24 +9,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.embed.test_site import GUNICORN, HeldWorker, http_session, start
+from tests.embed.test_site import HeldWorker, http_session, two_gunicorn_workers
 from tests.engines.bokeh.test_server_features import text_of
 from tests.engines.bokeh.wire import BokehWire, model_id, patch_frames, token_of_page
 
 
 @pytest.fixture
 async def gunicorn_bokeh() -> AsyncIterator[tuple[str, set[int]]]:
-    site = await start(str(GUNICORN), "tests.engines.bokeh.gunicorn_site:app",
-                       "--worker-class", "aiohttp.GunicornWebWorker",
-                       "--bind", "127.0.0.1:0", "--no-control-socket", "-w", "2")
-    try:
-        found = await site.wait_for_line(r"Listening at: (http://127\.0\.0\.1:\d+)")
-        await site.wait_for_line(r"Booting worker with pid", count=2)
+    async with two_gunicorn_workers("tests.engines.bokeh.gunicorn_site:app") as (url, site):
         workers = {int(m) for m in re.findall(r"Booting worker with pid: (\d+)",
                                               "\n".join(site.lines))}
-        yield found.group(1), workers
-    finally:
-        await site.stop()
+        yield url, workers
 
 
 async def test_a_bokeh_app_under_gunicorn_with_two_workers(
