@@ -118,6 +118,31 @@ async def test_a_big_table_keeps_few_rows_and_shows_changes(live: Any, page: Pag
     await screenshot(page, "big-table-filtered")
 
 
+async def test_rows_still_loading_are_as_tall_as_loaded_ones(live: Any, page: Page) -> None:
+    """The scroll area's height is rows x row height, measured on a drawn row: a row
+    waiting for its data (drawn while the window is fetched) must be exactly as
+    tall, or a scroll to the end lands in the middle. (It once took the page
+    spinner's .aio-loading flex style and grew.)"""
+    sources: list[ColumnDataSource] = []
+    server = await live({"/big": big_app(sources)})
+    await server.open(page, "/big")
+    await expect(page.get_by_role("row", name="0 row 0 0")).to_be_visible()
+    heights = await page.evaluate("""() => {
+        const loaded = document.querySelector(".aio-table tbody tr[data-index]");
+        const pending = loaded.cloneNode(true);  // drawn as the table draws one
+        pending.removeAttribute("data-index");
+        pending.className = "aio-row-pending";
+        pending.querySelectorAll("td").forEach((td) => { td.textContent = ""; });
+        loaded.after(pending);
+        const sizes = [loaded.getBoundingClientRect().height,
+                       pending.getBoundingClientRect().height,
+                       getComputedStyle(pending).display];
+        pending.remove();
+        return sizes;
+    }""")
+    assert heights[1] == heights[0] and heights[2] == "table-row", heights
+
+
 async def test_a_table_reads_the_same_in_dark_mode(live: Any, page: Page,
                                                    screenshot: Any) -> None:
     def app(doc: Document) -> None:

@@ -209,7 +209,7 @@ export class DataTableView extends ModelView {
         const have = at >= 0 && at < win.index.length;
         const tr = h("tr", {class: pos % 2 ? "aio-alt" : null, dataset: {pos: String(pos)}, "aria-rowindex": String(pos + 2)});
         if (have) tr.dataset.index = String(win.index[at]);
-        else tr.classList.add("aio-loading");
+        else tr.classList.add("aio-row-pending"); // not .aio-loading: that is the page's spinner (a flex box)
         columns.forEach((column, c) => {
           const value = have ? win.data[column.field]?.[at] : null;
           const text = have ? formatCell(value, column.format, types[column.field]) : "";
