@@ -7,9 +7,14 @@ reaches the plot's edges. A line drawn through what is kept covers the same
 pixels as the full line: peaks and troughs are never lost, whatever the zoom.
 At most 2 points per pixel and series (plus 4) come out, whatever comes in.
 
-Pure functions over Python lists; the builtins `min`, `max`, `list.index`
-and `bisect` do the per-point work at C speed (about 40 ms for 1,000,000
-points here), so there is no dependency on numpy.
+Scatters keep a point per occupied cell instead, and each cell column's
+extremes (`point_rows`).
+
+Pure functions over Python lists. For lines and bars the builtins `min`, `max`,
+`list.index` and `bisect` do the per-point work at C speed (about 40 ms for
+1,000,000 points here). A scatter needs a cell per point: numpy works them out
+when it is installed (it is not a dependency of aioserve), with the same rows
+kept as the pure-Python path that runs without it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 
@@ -124,40 +130,45 @@ def point_rows(xs: Sequence[Any], columns: Sequence[Sequence[Any]], rows: Sequen
     if min(cells) < 1:
         raise ValueError(f"cells must be at least 1 by 1, got {cells}")
     flags = list(clean) if clean is not None else [is_clean(c) for c in columns]
-    span = rows if isinstance(rows, range) and rows.step == 1 else None
     keep: set[int] = set()
     for ys, ok in zip(columns, flags, strict=True):
-        shown: Sequence[int]
-        if ok:
-            shown = rows
-            if span is not None:  # slices: C speed
-                x_values, values = xs[span.start:span.stop], ys[span.start:span.stop]
-            else:
-                x_values, values = [xs[i] for i in rows], [ys[i] for i in rows]
-        else:
-            shown = [i for i in rows if _finite(ys[i])]
-            x_values, values = [xs[i] for i in shown], [ys[i] for i in shown]
-        if shown:
-            keep.update(_cell_rows(x_values, values, shown, x_bounds, y_bounds, cells))
+        fast = _numpy_point_rows(xs, ys, rows, ok, x_bounds, y_bounds, cells)
+        keep.update(_point_rows(xs, ys, rows, ok, x_bounds, y_bounds, cells)
+                    if fast is None else fast)
     return sorted(keep)
 
 
-def _cell_rows(x_values: Sequence[float], values: Sequence[float], shown: Sequence[int],
-               x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
-               cells: tuple[int, int]) -> set[int]:
-    """One row per occupied cell (the last one met), and with `y_bounds` None each
-    cell column's lowest and highest. Comprehensions and C-speed builtins, about
-    0.3-0.5 s for 1,000,000 points."""
-    lo, hi = x_bounds
+def _point_rows(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int], clean: bool,
+                x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
+                cells: tuple[int, int]) -> set[int]:
+    """One series' rows (see `point_rows`) in pure Python."""
+    shown: Sequence[int]
+    if clean:
+        shown = rows
+        if isinstance(rows, range) and rows.step == 1:  # slices: C speed
+            x_values, values = xs[rows.start:rows.stop], ys[rows.start:rows.stop]
+        else:
+            x_values, values = [xs[i] for i in rows], [ys[i] for i in rows]
+    else:
+        shown = [i for i in rows if _finite(ys[i])]
+        x_values, values = [xs[i] for i in shown], [ys[i] for i in shown]
+    if not shown:
+        return set()
+    lo = x_bounds[0]
     y_lo, y_hi = y_bounds if y_bounds is not None else (min(values), max(values))
-    x_scale = cells[0] / (hi - lo)
-    y_scale = cells[1] / (y_hi - y_lo) if y_hi > y_lo else 0.0
+    x_scale, y_scale = _scales(x_bounds, y_lo, y_hi, cells)
     # Cell row floor(v) + 1 (int(v + 1) floors v >= -1); rows 0 and `top` are the
-    # cells below and above the y range. Columns likewise, shifted by one.
+    # cells below and above the y range. Columns likewise, shifted by one. When
+    # the y range is the values' own, v + 1 lies in [1, top + 1): no clamping.
     top, span = cells[1] + 1, cells[1] + 2
-    keys = [int((x - lo) * x_scale + 1) * span + min(top, max(0, int((y - y_lo) * y_scale + 1)))
-            for x, y in zip(x_values, values, strict=True)]
-    occupied = dict(zip(keys, shown, strict=True))
+    if y_bounds is None:
+        keys = [int((x - lo) * x_scale + 1) * span + int((y - y_lo) * y_scale + 1)
+                for x, y in zip(x_values, values, strict=True)]
+    else:
+        keys = [int((x - lo) * x_scale + 1) * span
+                + min(top, max(0, int((y - y_lo) * y_scale + 1)))
+                for x, y in zip(x_values, values, strict=True)]
+    occupied = dict(zip(keys, shown, strict=True))  # the last row met per cell
     keep = set(occupied.values())
     if y_bounds is not None:
         return keep
@@ -173,11 +184,115 @@ def _cell_rows(x_values: Sequence[float], values: Sequence[float], shown: Sequen
         if row > high.get(column, -1):
             high[column] = row
     edges = {c * span + r for c, r in low.items()} | {c * span + r for c, r in high.items()}
-    candidates = sorted((v, i, k // span) for k, i, v in zip(keys, shown, values, strict=True)
-                        if k in edges)
+    picked = compress(zip(values, shown, keys, strict=True), map(edges.__contains__, keys))
+    candidates = sorted((v, i, k // span) for v, i, k in picked)
     keep.update(dict((c, i) for _, i, c in candidates).values())
     keep.update(dict((c, i) for _, i, c in reversed(candidates)).values())
     return keep
+
+
+def _numpy_point_rows(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int], clean: bool,
+                      x_bounds: tuple[float, float], y_bounds: tuple[float, float] | None,
+                      cells: tuple[int, int]) -> list[int] | None:
+    """`_point_rows` with numpy when it is installed (several times faster on a
+    million points); None to work in Python: without numpy, or for values numpy
+    would not treat exactly as Python does (ints past 2**53, non-finite cells)."""
+    points = _numpy_points(xs, ys, rows, clean)
+    if points is None:
+        return None
+    index, x, y = points
+    if not len(index):
+        return []
+    import numpy as np
+
+    exact = 2.0**53  # Python subtracts and compares ints exactly; float64 does not past this
+    if (not all(abs(b) <= exact for b in (*x_bounds, *(y_bounds or ())))
+            or max(np.abs(x).max(), np.abs(y).max()) > exact):
+        return None
+    if y_bounds is None:  # the objects Python's min() and max() return: the first of equals
+        y_lo, y_hi = ys[int(index[y.argmin()])], ys[int(index[y.argmax()])]
+    else:
+        y_lo, y_hi = y_bounds
+    x_scale, y_scale = _scales(x_bounds, y_lo, y_hi, cells)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        x_cells = (x - x_bounds[0]) * x_scale + 1
+        y_cells = (y - y_lo) * y_scale + 1
+    if not (np.isfinite(x_cells).all() and np.isfinite(y_cells).all()):
+        return None  # Python's int() fails on these
+    if np.abs(x_cells).max() >= 2.0**62:
+        return None
+    column = x_cells.astype(np.int64)  # truncated toward zero, as int() does
+    row = np.clip(y_cells, 0, cells[1] + 1).astype(np.int64)
+    return _numpy_kept(index, column, row, y if y_bounds is None else None, cells[1] + 2)
+
+
+def _numpy_points(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int],
+                  clean: bool) -> tuple[Any, Any, Any] | None:
+    """The rows of a series with a finite y, and their x and y as float64 arrays;
+    None without numpy or when the values are not all plain numbers (or None)."""
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    if isinstance(rows, range) and rows.step == 1:
+        index = np.arange(rows.start, rows.stop, dtype=np.int64)
+        x_values, values = xs[rows.start:rows.stop], ys[rows.start:rows.stop]
+    else:
+        index = np.asarray(rows, dtype=np.int64)
+        x_values, values = [xs[i] for i in rows], [ys[i] for i in rows]
+    if not clean and not set(map(type, values)) <= {int, float, type(None)}:
+        return None  # bools, text, ...: `_finite` decides
+    try:
+        x = np.asarray(x_values)
+        y = np.asarray(values, dtype=None if clean else np.float64)  # None: NaN
+    except (OverflowError, TypeError, ValueError):
+        return None
+    if not (x.dtype.kind in "biuf" and y.dtype.kind in "biuf" and len(x) == len(y) == len(index)):
+        return None
+    x, y = x.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
+    if clean:
+        return index, x, y
+    finite = np.isfinite(y)
+    return index[finite], x[finite], y[finite]
+
+
+def _numpy_kept(index: Any, column: Any, row: Any, y: Any, span: int) -> list[int]:
+    """The last of `index` met in each cell (as Python's dict keeps it) and, given
+    `y`, each cell column's highest and lowest point: the last and the first of
+    equals, as Python's sort of (value, row) pairs picks them."""
+    import numpy as np
+
+    first, last = int(column.min()), int(column.max())
+    if (last - first + 1) * span <= 4 * len(index) + 65_536:
+        column = column - first
+        width = last - first + 1
+    else:  # a few points far past the x range: number the occupied columns instead
+        occupied, column = np.unique(column, return_inverse=True)
+        width = len(occupied)
+    latest = np.full(width * span, -1, dtype=np.int64)
+    np.maximum.at(latest, column * span + row, np.arange(len(index)))
+    kept = [index[latest[latest >= 0]]]
+    if y is not None:
+        high = np.full(width, -np.inf)
+        np.maximum.at(high, column, y)
+        low = np.full(width, np.inf)
+        np.minimum.at(low, column, y)
+        present = np.isfinite(high)
+        ends = np.iinfo(np.int64)
+        for extreme, pick, start in ((high, np.maximum, ends.min), (low, np.minimum, ends.max)):
+            tie = y == extreme[column]
+            best = np.full(width, start, dtype=np.int64)
+            pick.at(best, column[tie], index[tie])
+            kept.append(best[present])
+    result: list[int] = np.concatenate(kept).tolist()
+    return result
+
+
+def _scales(x_bounds: tuple[float, float], y_lo: float, y_hi: float,
+            cells: tuple[int, int]) -> tuple[float, float]:
+    """Cells per unit of x and of y (0 when all y are equal)."""
+    lo, hi = x_bounds
+    return cells[0] / (hi - lo), cells[1] / (y_hi - y_lo) if y_hi > y_lo else 0.0
 
 
 def _finite(value: Any) -> bool:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 import random
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aioserve.models.downsample import (
     index_minmax_rows,
@@ -190,3 +195,81 @@ def test_points_beyond_a_zoomed_y_range_share_a_cell_per_column() -> None:
 def test_no_cells_is_refused() -> None:
     with pytest.raises(ValueError, match="cells must be at least 1 by 1"):
         point_rows([1.0, 2.0], [[1.0, 2.0]], range(2), (1.0, 2.0), None, (0, 5))
+
+
+def _without_numpy(*args: Any) -> list[int]:
+    """point_rows as it runs where numpy is not installed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "numpy", None)  # `import numpy` raises ImportError
+        return point_rows(*args)
+
+
+_NUMBERS = st.one_of(st.floats(-1e6, 1e6), st.integers(-10**6, 10**6))
+_GAPS = st.sampled_from([None, math.nan, math.inf, -math.inf])
+
+
+@st.composite
+def _scatters(draw: st.DrawFn) -> tuple[Any, ...]:
+    """point_rows' arguments as a chart gives them: epoch-ms or plain x, sorted
+    (a range of rows) or not (the rows inside the x range), y with or without gaps,
+    the y range fitted or zoomed, and one point, none or many."""
+    n = draw(st.integers(0, 80))
+    offset = draw(st.sampled_from([0, 1_700_000_000_000]))  # datetimes as epoch ms
+    xs = [offset + x for x in draw(st.lists(_NUMBERS, min_size=n, max_size=n))]
+    gaps = draw(st.booleans())
+    y_values = st.one_of(_NUMBERS, _GAPS) if gaps else _NUMBERS
+    columns = draw(st.lists(st.lists(y_values, min_size=n, max_size=n), min_size=1, max_size=2))
+    lo, hi = sorted(offset + v for v in draw(st.tuples(_NUMBERS, _NUMBERS)))
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5  # one x value: as charts.py widens it
+    rows: Sequence[int]
+    if draw(st.booleans()):
+        xs.sort()
+        rows = range(*visible_rows(xs, lo, hi))
+    else:
+        rows = [i for i, x in enumerate(xs) if lo <= x <= hi]
+    y_bounds = draw(st.none() | st.tuples(_NUMBERS, _NUMBERS).map(sorted).map(tuple))
+    cells = draw(st.tuples(st.integers(1, 40), st.integers(1, 20)))
+    return xs, columns, rows, (lo, hi), y_bounds, cells
+
+
+@settings(max_examples=300, deadline=None)
+@given(_scatters())
+def test_numpy_keeps_the_same_points_as_pure_python_and_every_extreme(
+        args: tuple[Any, ...]) -> None:
+    pytest.importorskip("numpy")
+    xs, columns, rows, (lo, hi), y_bounds, cells = args
+    kept = point_rows(*args)
+    assert kept == _without_numpy(*args)
+    if y_bounds is not None:
+        return
+    # Each cell column (as point_rows numbers them) keeps its lowest and highest y.
+    scale = cells[0] / (hi - lo)
+    for ys in columns:
+        shown = [i for i in rows if isinstance(ys[i], (int, float)) and math.isfinite(ys[i])]
+        for column in {int((xs[i] - lo) * scale + 1) for i in shown}:
+            inside = [ys[i] for i in shown if int((xs[i] - lo) * scale + 1) == column]
+            kept_inside = [ys[i] for i in kept if i in shown
+                           and int((xs[i] - lo) * scale + 1) == column]
+            assert min(inside) in kept_inside and max(inside) in kept_inside
+
+
+def test_a_long_cloud_is_thinned_the_same_with_numpy_and_without() -> None:
+    """Past what hypothesis draws: 200,000 points, unsorted and sorted, zoomed in with
+    a neighbour far past each edge, gaps in y, a zoomed y range."""
+    pytest.importorskip("numpy")
+    rng = random.Random(19)
+    n = 200_000
+    xs = [rng.uniform(0, 1000) for _ in range(n)]
+    ys: list[float | None] = [rng.gauss(0, 1) for _ in range(n)]
+    ys[5], ys[6] = None, math.nan
+    cells = (200, 50)
+    visible = [i for i, x in enumerate(xs) if 100 <= x <= 600]
+    for args in [(xs, [ys], visible, (100.0, 600.0), None, cells),
+                 (xs, [ys], visible, (100.0, 600.0), (-1.0, 1.0), cells)]:
+        assert point_rows(*args) == _without_numpy(*args)
+    xs.sort()
+    xs[0], xs[-1] = -1e12, 1e12  # neighbours far past the x range
+    for x_range in [(xs[1], xs[-2]), (400.0, 400.5)]:
+        args = (xs, [ys], range(*visible_rows(xs, *x_range)), x_range, None, cells)
+        assert point_rows(*args) == _without_numpy(*args)
