@@ -158,16 +158,12 @@ def _point_rows(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int], clean
     y_lo, y_hi = y_bounds if y_bounds is not None else (min(values), max(values))
     x_scale, y_scale = _scales(x_bounds, y_lo, y_hi, cells)
     # Cell row floor(v) + 1 (int(v + 1) floors v >= -1); rows 0 and `top` are the
-    # cells below and above the y range. Columns likewise, shifted by one. When
-    # the y range is the values' own, v + 1 lies in [1, top + 1): no clamping.
+    # cells below and above the y range. Columns likewise, shifted by one. The
+    # comparisons clamp at half the cost of min() and max() calls.
     top, span = cells[1] + 1, cells[1] + 2
-    if y_bounds is None:
-        keys = [int((x - lo) * x_scale + 1) * span + int((y - y_lo) * y_scale + 1)
-                for x, y in zip(x_values, values, strict=True)]
-    else:
-        keys = [int((x - lo) * x_scale + 1) * span
-                + min(top, max(0, int((y - y_lo) * y_scale + 1)))
-                for x, y in zip(x_values, values, strict=True)]
+    keys = [int((x - lo) * x_scale + 1) * span
+            + (r if 0 <= (r := int((y - y_lo) * y_scale + 1)) <= top else 0 if r < 0 else top)
+            for x, y in zip(x_values, values, strict=True)]
     occupied = dict(zip(keys, shown, strict=True))  # the last row met per cell
     keep = set(occupied.values())
     if y_bounds is not None:
