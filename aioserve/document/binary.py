@@ -28,14 +28,20 @@ _HEADER = struct.Struct("<IB3x")
 
 
 class BinaryColumn(list[Any]):
-    """A column that travels as a binary frame; to Python it is the plain list."""
+    """A column that travels as a binary frame; to Python it is the plain list.
+    Made by `binary`, a copy of the values: `BinaryColumn(values)` alone has no dtype."""
 
     __slots__ = ("dtype", "packed")
+    dtype: str
+    packed: bytes | None  # the values as `pack` writes them, once packed
 
-    def __init__(self, values: list[Any], dtype: str) -> None:
-        super().__init__(values)
-        self.dtype = dtype
-        self.packed: bytes | None = None  # the values as `pack` writes them, once packed
+
+def binary(values: list[Any], dtype: str) -> BinaryColumn:
+    """A BinaryColumn of a copy of `values` (list's own constructor: no Python call)."""
+    column = BinaryColumn(values)
+    column.dtype = dtype
+    column.packed = None
+    return column
 
 
 def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any]:
@@ -49,15 +55,15 @@ def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any
     if kinds <= {int}:
         low, high = min(values), max(values)
         if _INT32[0] <= low and high <= _INT32[1]:
-            return BinaryColumn(values, "int32")
-        return BinaryColumn(values, "float64") if low >= -_EXACT and high <= _EXACT else values
+            return binary(values, "int32")
+        return binary(values, "float64") if low >= -_EXACT and high <= _EXACT else values
     if not kinds <= {int, float, type(None)}:
         return values
     if int in kinds:
         ints = [v for v in values if type(v) is int]
         if min(ints) < -_EXACT or max(ints) > _EXACT:
             return values
-    return BinaryColumn(values, "float64")
+    return binary(values, "float64")
 
 
 def pack(ident: int, column: BinaryColumn) -> bytes:

@@ -179,10 +179,11 @@ class Document:
 
     def _check_change(self, model: Model, name: str, value: Any) -> None:
         """Refuse a change this document cannot take, while nothing has changed yet."""
-        self._check_thread()
-        prop = model.__properties__[name]
-        if prop.holds_models:
-            self._check_adoptable(prop.references(value), f"{type(model).__name__}.{name}: ")
+        if self._thread_id is not None and threading.get_ident() != self._thread_id:
+            self._check_thread()  # raises
+        if name in model.__reference_names__:
+            self._check_adoptable(model.__properties__[name].references(value),
+                                  f"{type(model).__name__}.{name}: ")
 
     def _check_adoptable(self, models: list[Model], where: str) -> None:
         stack, seen = list(models), set()
@@ -196,17 +197,20 @@ class Document:
             stack.extend(m.references())
 
     def _model_changed(self, model: Model, name: str, old: Any, new: Any) -> None:
-        prop = model.__properties__[name]
-        if prop.references(new) or prop.references(old):
-            self._emit_models(self._attach_many(prop.references(new)))
-            self._collect()
+        if name in model.__reference_names__:
+            prop = model.__properties__[name]
+            if prop.references(new) or prop.references(old):
+                self._emit_models(self._attach_many(prop.references(new)))
+                self._collect()
         # Only the change itself comes from the sender; what callbacks do goes to everyone.
         origin, self._origin = self._origin, None
         if self._listener is not None:  # before going live the `doc` message carries it all
             self._emit({"kind": "set", "model": model.id, "attr": name,
                         "value": model.property_json(name, new)}, origin)
-        for callback in model.change_callbacks(name):
-            self.run_callback(callback, name, old, new)
+        callbacks = model._change_callbacks
+        if callbacks:
+            for callback in callbacks.get(name, ()):
+                self.run_callback(callback, name, old, new)
 
     def _attach_many(self, models: list[Model]) -> list[Model]:
         return [m for model in models for m in self._attach(model)]
@@ -225,7 +229,8 @@ class Document:
         if self._listener is None:
             return  # not live yet: the first `doc` message will carry the state
         self._pending.append((event, origin))
-        self._schedule_flush()
+        if not self._flush_scheduled:
+            self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled and not self._holds and self._loop is not None:
@@ -323,7 +328,7 @@ class Document:
             except Exception as exc:
                 self._callback_failed(exc, callback)
                 return None
-            if not inspect.isawaitable(result):
+            if result is None or not inspect.isawaitable(result):
                 return None
             if self._slow_s is not None and inspect.iscoroutine(result):
                 result = TimedSteps(result, functools.partial(self._timed, callback))

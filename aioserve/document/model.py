@@ -53,6 +53,8 @@ class Model:
     __fresh_values__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # copied per model
     __json_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # need to_json()
     __reference_props__: ClassVar[tuple[tuple[str, Property[Any]], ...]] = ()  # may hold models
+    __reference_names__: ClassVar[frozenset[str]] = frozenset()  # their names, for a quick test
+    __json_names__: ClassVar[frozenset[str]] = frozenset()  # the names of __json_props__
     __events__: ClassVar[tuple[str, ...]] = ()
     _building = False
     __types__: ClassVar[dict[str, type[Model]]] = {}
@@ -73,6 +75,8 @@ class Model:
         cls.__initial_values__ = {n: p.default for n, p in props.items()}
         cls.__json_props__ = tuple((n, p) for n, p in props.items() if not p.json_as_is)
         cls.__reference_props__ = tuple((n, p) for n, p in props.items() if p.holds_models)
+        cls.__reference_names__ = frozenset(n for n, _ in cls.__reference_props__)
+        cls.__json_names__ = frozenset(n for n, _ in cls.__json_props__)
         Model.__types__[cls.__name__] = cls
 
     def __init__(self, **kwargs: Any) -> None:
@@ -174,7 +178,7 @@ class Model:
 
     def property_json(self, name: str, value: Any) -> Any:
         """`value` of property `name` as a `set` event sends it to the page."""
-        return self.__properties__[name].to_json(value)
+        return self.__properties__[name].to_json(value) if name in self.__json_names__ else value
 
     def event_callbacks(self, event: str) -> list[EventCallback]:
         callbacks = self._event_callbacks

@@ -162,9 +162,14 @@ def _point_rows(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int], clean
     # cells below and above the y range. Columns likewise, shifted by one. The
     # comparisons clamp at half the cost of min() and max() calls.
     top, span = cells[1] + 1, cells[1] + 2
-    keys = [int((x - lo) * x_scale + 1) * span
-            + (r if 0 <= (r := int((y - y_lo) * y_scale + 1)) <= top else 0 if r < 0 else top)
-            for x, y in zip(x_values, values, strict=True)]
+    try:
+        keys = [int((x - lo) * x_scale + 1) * span
+                + (r if 0 <= (r := int((y - y_lo) * y_scale + 1)) <= top else 0 if r < 0 else top)
+                for x, y in zip(x_values, values, strict=True)]
+    except (OverflowError, ValueError):  # a cell past a float's range: 1e308 beside a narrow zoom
+        keys = [_clamped((x - lo) * x_scale + 1, -1, cells[0] + 1) * span
+                + _clamped((y - y_lo) * y_scale + 1, 0, top)
+                for x, y in zip(x_values, values, strict=True)]
     occupied = dict(zip(keys, shown, strict=True))  # the last row met per cell
     keep = set(occupied.values())
     if y_bounds is not None:
@@ -288,9 +293,18 @@ def _numpy_kept(index: Any, column: Any, row: Any, y: Any, span: int) -> list[in
 
 def _scales(x_bounds: tuple[float, float], y_lo: float, y_hi: float,
             cells: tuple[int, int]) -> tuple[float, float]:
-    """Cells per unit of x and of y (0 when all y are equal)."""
+    """Cells per unit of x and of y: 0 when all y are equal, or when a range is too
+    narrow for a float to tell its cells apart (a width of 1e-311: no finite scale)."""
     lo, hi = x_bounds
-    return cells[0] / (hi - lo), cells[1] / (y_hi - y_lo) if y_hi > y_lo else 0.0
+    x_scale = cells[0] / (hi - lo) if hi > lo else 0.0
+    y_scale = cells[1] / (y_hi - y_lo) if y_hi > y_lo else 0.0
+    return (x_scale if math.isfinite(x_scale) else 0.0,
+            y_scale if math.isfinite(y_scale) else 0.0)
+
+
+def _clamped(cell: float, low: int, high: int) -> int:
+    """int(cell) within [low, high]; infinities go to the nearer end, NaN to `low`."""
+    return low if not cell >= low else high if cell >= high + 1 else int(cell)
 
 
 def _finite(value: Any) -> bool:

@@ -84,6 +84,8 @@ def _all_finite(values: list[float | int]) -> bool:
 def _column_type(values: list[Any]) -> str | None:
     """"datetime" or "date" when the column's first value (None skipped) is one,
     since both are sent as epoch ms and the page cannot tell them from numbers."""
+    if values and type(values[0]) in _NUMBERS:
+        return None
     first = next((v for v in values if v is not None), None)
     if isinstance(first, dt.datetime) or hasattr(first, "to_pydatetime"):
         return "datetime"
@@ -97,15 +99,16 @@ def column_types(data: Mapping[str, list[Any]]) -> dict[str, str]:
 
 
 def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
-    if not isinstance(data, Mapping):
+    # Plain dicts and lists (the usual case) are told by their exact type, which
+    # costs far less than an isinstance check against the abstract Mapping/Sequence.
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise TypeError(f"expected a dict of columns, got {type(data).__name__}")
     columns: dict[str, list[Any]] = {}
     for name, values in data.items():
-        if not isinstance(name, str):
+        if type(name) is not str:
             raise TypeError(f"column names must be str, got {name!r}")
-        columns[name] = _as_list(name, values)
-    lengths = {len(v) for v in columns.values()}
-    if len(lengths) > 1:
+        columns[name] = values.copy() if type(values) is list else _as_list(name, values)
+    if len(columns) > 1 and len(set(map(len, columns.values()))) > 1:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in columns.items())
         raise ValueError(f"columns must have equal lengths ({sizes})")
     return columns

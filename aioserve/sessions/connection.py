@@ -40,15 +40,22 @@ RAW_WRITE_LIMIT = 64 * 1024
 def text_frame(payload: bytes, opcode: int = 0x1) -> bytes:
     """A final, unmasked text frame (RFC 6455 5.2), as a server sends it; opcode 0x2
     makes it a binary frame."""
-    n = len(payload)
+    return frame_header(len(payload), opcode) + payload
+
+
+_SHORT = struct.Struct("!BB")
+_MEDIUM = struct.Struct("!BBH")
+_LONG = struct.Struct("!BBQ")
+
+
+def frame_header(n: int, opcode: int = 0x1) -> bytes:
+    """The header of a final, unmasked frame of `n` payload bytes."""
     first = 0x80 | opcode
     if n < 126:
-        head = struct.pack("!BB", first, n)
-    elif n < 65536:
-        head = struct.pack("!BBH", first, 126, n)
-    else:
-        head = struct.pack("!BBQ", first, 127, n)
-    return head + payload
+        return _SHORT.pack(first, n)
+    if n < 65536:
+        return _MEDIUM.pack(first, 126, n)
+    return _LONG.pack(first, 127, n)
 
 
 class Connection:
@@ -97,12 +104,21 @@ class Connection:
                 or raw.get_write_buffer_size() > RAW_WRITE_LIMIT):
             self._writer = asyncio.ensure_future(self._drain())
             return
-        frames = [text_frame(f, 0x2) if isinstance(f, bytes) else text_frame(f.encode())
-                  for f in self._outbox]
-        self.messages_out += sum(isinstance(f, str) for f in self._outbox)
-        self.bytes_out += sum(map(len, self._outbox))
+        # Headers and payloads joined once: no frame is copied on its own first.
+        parts: list[bytes] = []
+        texts = size = 0
+        for frame in self._outbox:
+            size += len(frame)
+            if isinstance(frame, str):
+                texts += 1
+                payload = frame.encode()
+                parts += (frame_header(len(payload)), payload)
+            else:
+                parts += (frame_header(len(frame), 0x2), frame)
+        self.messages_out += texts
+        self.bytes_out += size
         self._outbox.clear()
-        raw.write(b"".join(frames))
+        raw.write(b"".join(parts))
 
     async def _drain(self) -> None:
         try:

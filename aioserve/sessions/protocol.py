@@ -64,9 +64,9 @@ def doc_message(seq: int, doc_json: dict[str, Any]) -> Outgoing:
 def patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
     """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
     events already encoded (each with the frames of its binary columns)."""
-    text = ",".join(e.text for e in encoded_events)
-    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}',
-                    tuple(b for e in encoded_events for b in e.buffers))
+    text = ",".join([e.text for e in encoded_events])
+    buffers = [b for e in encoded_events for b in e.buffers]
+    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}', tuple(buffers))
 
 
 def error_message(reply_to: int | None, code: str, message: str) -> str:
@@ -75,7 +75,9 @@ def error_message(reply_to: int | None, code: str, message: str) -> str:
 
 def reply_message(reply_to: int, reply: dict[str, Any] | None = None) -> Outgoing:
     """`ok`, or another reply (such as table rows) to the message `reply_to`."""
-    return encode({**(reply or {"type": "ok"}), "reply_to": reply_to})
+    if reply is None:
+        return Outgoing(f'{{"type":"ok","reply_to":{int(reply_to)}}}')
+    return encode({**reply, "reply_to": reply_to})
 
 
 def resumed_message(seq: int) -> str:

@@ -42,7 +42,8 @@ class ServerSession(Subscribers):
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
-        self._replay: deque[tuple[int, Outgoing]] = deque()
+        # (seq, the patch's encoded events, their size): joined only when replayed.
+        self._replay: deque[tuple[int, list[Outgoing], int]] = deque()
         self._replay_bytes = 0
         self.created_at = self.last_detached_at
         self.destroyed = False
@@ -72,7 +73,7 @@ class ServerSession(Subscribers):
             return []
         if since > self.seq or not self._replay or self._replay[0][0] > since + 1:
             return None
-        return [text for seq, text in self._replay if seq > since]
+        return [patch_text(seq, encoded) for seq, encoded, _ in self._replay if seq > since]
 
     def document_changed(self, events: list[PendingEvent]) -> None:
         """Number one batch of changes and send it to every connection."""
@@ -81,9 +82,9 @@ class ServerSession(Subscribers):
         # Each event is encoded once, since the sender of a change gets the same
         # message less its own events: encoding is most of what a patch costs.
         encoded = [encode(event) for event, _ in events]
-        text = patch_text(seq, encoded)
-        self._remember(seq, text)
+        self._remember(seq, encoded)
         origins = {origin for _, origin in events if origin is not None}
+        whole: Outgoing | None = None  # the patch with every event, made when needed
         for connection in self.connections:
             if not connection.synced:
                 continue  # it will get this change in its `doc` or resume reply
@@ -93,14 +94,17 @@ class ServerSession(Subscribers):
                        if origin is not connection]
                 connection.send(patch_text(seq, own))
             else:
-                connection.send(text)
+                if whole is None:
+                    whole = patch_text(seq, encoded)
+                connection.send(whole)
 
-    def _remember(self, seq: int, message: Outgoing) -> None:
-        self._replay.append((seq, message))
-        self._replay_bytes += message.size
+    def _remember(self, seq: int, encoded: list[Outgoing]) -> None:
+        size = sum([e.size for e in encoded])
+        self._replay.append((seq, encoded, size))
+        self._replay_bytes += size
         while self._replay and (len(self._replay) > REPLAY_MESSAGES
                                 or self._replay_bytes > REPLAY_BYTES):
-            self._replay_bytes -= self._replay.popleft()[1].size
+            self._replay_bytes -= self._replay.popleft()[2]
 
     def broadcast(self, message: dict[str, Any]) -> None:
         text = dumps(message)

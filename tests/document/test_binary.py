@@ -12,6 +12,7 @@ import pytest
 from aioserve.document.binary import (
     BINARY_MIN_LENGTH,
     BinaryColumn,
+    binary,
     binary_column,
     encode,
     pack,
@@ -49,21 +50,21 @@ def test_other_columns_stay_json(values: list[object]) -> None:
 
 
 def test_a_frame_is_a_header_then_little_endian_values() -> None:
-    frame = pack(7, BinaryColumn([1.5, None, -2.0] * 6, "float64"))
+    frame = pack(7, binary([1.5, None, -2.0] * 6, "float64"))
     assert frame[:8] == struct.pack("<IB3x", 7, 0)
     first, empty, last = struct.unpack_from("<3d", frame, 8)
     assert (first, last) == (1.5, -2.0) and math.isnan(empty)
     assert len(frame) == 8 + 18 * 8
     ident, values = unpack(frame)
     assert ident == 7 and values == [1.5, None, -2.0] * 6
-    ints = pack(8, BinaryColumn(list(range(N)), "int32"))
+    ints = pack(8, binary(list(range(N)), "int32"))
     assert len(ints) == 8 + 4 * N and unpack(ints) == (8, list(range(N)))
 
 
 def test_a_message_refers_to_its_frames_and_reads_back_whole() -> None:
     ys = [i / 3 for i in range(100)]
     message = {"type": "patch", "events": [{"kind": "stream", "data": {
-        "y": BinaryColumn(ys, "float64"), "n": BinaryColumn(list(range(100)), "int32"),
+        "y": binary(ys, "float64"), "n": binary(list(range(100)), "int32"),
         "name": ["a"] * 100}}]}
     out = encode(message)
     assert len(out.buffers) == 2
@@ -84,7 +85,7 @@ def test_a_message_without_columns_has_no_frames() -> None:
 
 
 def test_integers_past_64_bits_fall_back_to_plain_json() -> None:
-    out = encode({"big": 2**70, "y": BinaryColumn([0.5] * N, "float64")})
+    out = encode({"big": 2**70, "y": binary([0.5] * N, "float64")})
     assert out.buffers == ()
     assert json.loads(out.text) == {"big": 2**70, "y": [0.5] * N}
 

@@ -245,6 +245,7 @@ def test_numpy_keeps_the_same_points_as_pure_python_and_every_extreme(
         return
     # Each cell column (as point_rows numbers them) keeps its lowest and highest y.
     scale = cells[0] / (hi - lo)
+    scale = scale if math.isfinite(scale) else 0.0  # too narrow a range: one column
     for ys in columns:
         shown = [i for i in rows if isinstance(ys[i], (int, float)) and math.isfinite(ys[i])]
         for column in {int((xs[i] - lo) * scale + 1) for i in shown}:
@@ -252,6 +253,18 @@ def test_numpy_keeps_the_same_points_as_pure_python_and_every_extreme(
             kept_inside = [ys[i] for i in kept if i in shown
                            and int((xs[i] - lo) * scale + 1) == column]
             assert min(inside) in kept_inside and max(inside) in kept_inside
+
+
+def test_a_range_too_narrow_for_floats_keeps_its_points() -> None:
+    """A zoom 1e-311 wide has no finite cells per unit, and a neighbour at 1e308 beside
+    it lands past a float's range: both are thinned, not an error (which would refuse
+    the zoom)."""
+    assert point_rows([0.0], [[0.0]], [0], (0.0, 2.2e-311), None, (1, 1)) == [0]
+    assert point_rows([0.0], [[0.0]], [0], (-2.2e-311, 0.0), None, (1, 1)) == [0]
+    xs, ys = [-1.0, 0.0, 0.5, 1e308], [[1.0, 2.0, 3.0, 4.0]]
+    for args in [(xs, ys, range(4), (0.0, 1.0), None, (10, 5)),
+                 (xs, ys, range(4), (0.0, 1e-300), None, (10, 5))]:
+        assert point_rows(*args) == _without_numpy(*args) == [0, 1, 2, 3]
 
 
 def test_a_long_cloud_is_thinned_the_same_with_numpy_and_without() -> None:
