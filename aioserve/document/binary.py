@@ -22,6 +22,8 @@ import orjson
 BINARY_MIN_LENGTH = 16
 DTYPES = {"float64": (0, "d"), "int32": (1, "i")}
 _INT32 = (-(2**31), 2**31 - 1)
+_INTS = frozenset((int,))
+_NUMBERS_OR_NONE = frozenset((int, float, type(None)))
 _EXACT = 2**53  # integers a float64 holds exactly
 _ids = itertools.count(1)
 _HEADER = struct.Struct("<IB3x")
@@ -52,12 +54,12 @@ def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any
         return values
     if kinds is None:
         kinds = set(map(type, values))
-    if kinds <= {int}:
+    if kinds <= _INTS:
         low, high = min(values), max(values)
         if _INT32[0] <= low and high <= _INT32[1]:
             return binary(values, "int32")
         return binary(values, "float64") if low >= -_EXACT and high <= _EXACT else values
-    if not kinds <= {int, float, type(None)}:
+    if not kinds <= _NUMBERS_OR_NONE:
         return values
     if int in kinds:
         ints = [v for v in values if type(v) is int]

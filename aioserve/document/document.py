@@ -177,13 +177,16 @@ class Document:
 
     # ---- changes
 
-    def _check_change(self, model: Model, name: str, value: Any) -> None:
-        """Refuse a change this document cannot take, while nothing has changed yet."""
+    def _change(self, model: Model, name: str, old: Any, new: Any) -> None:
+        """Set a property of one of this document's models (Model._set_property): a
+        change the document cannot take is refused while nothing has changed yet."""
         if self._thread_id is not None and threading.get_ident() != self._thread_id:
             self._check_thread()  # raises
         if name in model.__reference_names__:
-            self._check_adoptable(model.__properties__[name].references(value),
+            self._check_adoptable(model.__properties__[name].references(new),
                                   f"{type(model).__name__}.{name}: ")
+        model._values[name] = new
+        self._model_changed(model, name, old, new)
 
     def _check_adoptable(self, models: list[Model], where: str) -> None:
         stack, seen = list(models), set()
@@ -205,8 +208,10 @@ class Document:
         # Only the change itself comes from the sender; what callbacks do goes to everyone.
         origin, self._origin = self._origin, None
         if self._listener is not None:  # before going live the `doc` message carries it all
-            self._emit({"kind": "set", "model": model.id, "attr": name,
-                        "value": model.property_json(name, new)}, origin)
+            self._pending.append(({"kind": "set", "model": model.id, "attr": name,
+                                   "value": model.property_json(name, new)}, origin))
+            if not self._flush_scheduled:
+                self._schedule_flush()
         callbacks = model._change_callbacks
         if callbacks:
             for callback in callbacks.get(name, ()):

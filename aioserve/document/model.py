@@ -125,11 +125,10 @@ class Model:
         if old is value or (type(old) is type(value) and old == value):
             return
         doc = self._document
-        if doc is not None:
-            doc._check_change(self, name, value)  # before the value changes, not after
-        self._values[name] = value
-        if doc is not None:
-            doc._model_changed(self, name, old, value)
+        if doc is None:
+            self._values[name] = value
+        else:  # checks the change, makes it, sends it, runs the callbacks
+            doc._change(self, name, old, value)
 
     def set_checked(self, name: str, value: Any) -> None:
         """Set a value the caller has already checked (a browser's `set`, which the

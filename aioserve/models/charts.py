@@ -239,9 +239,11 @@ class Chart(Widget):
 
     def downsamples(self) -> bool:
         """Whether the page draws a downsampled view rather than the source itself."""
-        if self.downsample == "none" or self.x_type == "category" or not self.series:
+        values = self._values  # read on every change of the source: no descriptor calls
+        downsample = values["downsample"]
+        if downsample == "none" or values["x_type"] == "category" or not values["series"]:
             return False
-        return self.downsample == "minmax" or self.source.length > DOWNSAMPLE_ABOVE
+        return bool(downsample == "minmax" or values["source"].length > DOWNSAMPLE_ABOVE)
 
     def _point_names(self) -> set[str]:
         """The columns drawn as scatter markers that "auto" thins by cells, not min/max."""
@@ -266,7 +268,7 @@ class Chart(Widget):
 
     def _refresh_view(self, downsamples: bool | None = None) -> None:
         if not (self.downsamples() if downsamples is None else downsamples):
-            if self.view is not None:
+            if self._values["view"] is not None:
                 super()._set_property("view", None)
                 self.source.readers_changed()  # the page draws the source again: send its rows
             return

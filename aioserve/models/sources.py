@@ -84,8 +84,6 @@ def _all_finite(values: list[float | int]) -> bool:
 def _column_type(values: list[Any]) -> str | None:
     """"datetime" or "date" when the column's first value (None skipped) is one,
     since both are sent as epoch ms and the page cannot tell them from numbers."""
-    if values and type(values[0]) in _NUMBERS:
-        return None
     first = next((v for v in values if v is not None), None)
     if isinstance(first, dt.datetime) or hasattr(first, "to_pydatetime"):
         return "datetime"
@@ -95,7 +93,8 @@ def _column_type(values: list[Any]) -> str | None:
 def column_types(data: Mapping[str, list[Any]]) -> dict[str, str]:
     """The columns of `data` that hold dates or datetimes, and which."""
     return {name: kind for name, values in data.items()
-            if (kind := _column_type(values)) is not None}
+            if not (values and type(values[0]) in _NUMBERS)  # the usual case, told at once
+            and (kind := _column_type(values)) is not None}
 
 
 def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -185,7 +184,7 @@ class ColumnDataSource(Model):
             self._data_changed()
 
     def _data_changed(self) -> None:
-        super()._set_property("revision", self.revision + 1)
+        super()._set_property("revision", self._values["revision"] + 1)
         for watcher_ref in self._watchers:
             watcher = watcher_ref()
             if watcher is not None:
@@ -262,11 +261,13 @@ class ColumnDataSource(Model):
 
     def _update_column_types(self) -> None:
         # Sent after the data it describes; a set only when it changed.
-        super()._set_property("column_types", column_types(self.data))
+        kinds = column_types(self._values["data"])
+        if kinds != self._values["column_types"]:
+            super()._set_property("column_types", kinds)
 
     @property
     def length(self) -> int:
-        return len(next(iter(self.data.values()), []))
+        return len(next(iter(self._values["data"].values()), ()))
 
     def validate_client(self, attr: str, value: Any) -> None:
         if any(i >= self.length for i in value):

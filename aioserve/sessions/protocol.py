@@ -61,12 +61,9 @@ def doc_message(seq: int, doc_json: dict[str, Any]) -> Outgoing:
     return encode({"type": "doc", "seq": seq, "doc": doc_json})
 
 
-def patch_text(seq: int, encoded_events: list[Outgoing]) -> Outgoing:
-    """What `encode({"type": "patch", "seq": seq, "events": [...]})` gives, from
-    events already encoded (each with the frames of its binary columns)."""
-    text = ",".join([e.text for e in encoded_events])
-    buffers = [b for e in encoded_events for b in e.buffers]
-    return Outgoing(f'{{"type":"patch","seq":{seq},"events":[{text}]}}', tuple(buffers))
+def patch_message(seq: int, events: list[dict[str, Any]]) -> Outgoing:
+    """A `patch`: its events, their columns of numbers as binary frames."""
+    return encode({"type": "patch", "seq": seq, "events": events})
 
 
 def error_message(reply_to: int | None, code: str, message: str) -> str:

@@ -9,14 +9,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aioserve.document.binary import Outgoing, encode
+from aioserve.document.binary import Outgoing
 from aioserve.document.document import Callback, Document, PendingEvent
 from aioserve.document.model import Event, event_caller
 from aioserve.errors import ProtocolError
 from aioserve.sessions.connection import Connection, Subscribers
 from aioserve.sessions.context import SessionContext
 from aioserve.sessions.incidents import AppIncidents
-from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_text
+from aioserve.sessions.protocol import ack_message, doc_message, dumps, patch_message
 
 log = logging.getLogger("aioserve.server")
 
@@ -42,8 +42,7 @@ class ServerSession(Subscribers):
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
-        # (seq, the patch's encoded events, their size): joined only when replayed.
-        self._replay: deque[tuple[int, list[Outgoing], int]] = deque()
+        self._replay: deque[tuple[int, Outgoing, int]] = deque()  # (seq, patch, its size)
         self._replay_bytes = 0
         self.created_at = self.last_detached_at
         self.destroyed = False
@@ -73,34 +72,32 @@ class ServerSession(Subscribers):
             return []
         if since > self.seq or not self._replay or self._replay[0][0] > since + 1:
             return None
-        return [patch_text(seq, encoded) for seq, encoded, _ in self._replay if seq > since]
+        return [patch for seq, patch, _ in self._replay if seq > since]
 
     def document_changed(self, events: list[PendingEvent]) -> None:
         """Number one batch of changes and send it to every connection."""
         self.seq += 1
         seq = self.seq
-        # Each event is encoded once, since the sender of a change gets the same
-        # message less its own events: encoding is most of what a patch costs.
-        encoded = [encode(event) for event, _ in events]
-        self._remember(seq, encoded)
-        origins = {origin for _, origin in events if origin is not None}
-        whole: Outgoing | None = None  # the patch with every event, made when needed
+        # One encoding of the whole patch, for the replay buffer and every connection
+        # but the senders of its changes; a sender (usually the only one) gets one
+        # more without its own events. A call per event and joining them cost more.
+        whole = patch_message(seq, [event for event, _ in events])
+        self._remember(seq, whole)
         for connection in self.connections:
             if not connection.synced:
                 continue  # it will get this change in its `doc` or resume reply
-            if connection in origins:
-                # The sender already shows the value it set; don't echo it back.
-                own = [part for part, (_, origin) in zip(encoded, events, strict=True)
-                       if origin is not connection]
-                connection.send(patch_text(seq, own))
+            for _, origin in events:
+                if origin is connection:
+                    # The sender already shows the value it set; don't echo it back.
+                    connection.send(patch_message(seq, [
+                        event for event, origin in events if origin is not connection]))
+                    break
             else:
-                if whole is None:
-                    whole = patch_text(seq, encoded)
                 connection.send(whole)
 
-    def _remember(self, seq: int, encoded: list[Outgoing]) -> None:
-        size = sum([e.size for e in encoded])
-        self._replay.append((seq, encoded, size))
+    def _remember(self, seq: int, message: Outgoing) -> None:
+        size = message.size
+        self._replay.append((seq, message, size))
         self._replay_bytes += size
         while self._replay and (len(self._replay) > REPLAY_MESSAGES
                                 or self._replay_bytes > REPLAY_BYTES):
