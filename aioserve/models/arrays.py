@@ -149,7 +149,9 @@ def _fitting(column: Any, values: Any) -> Any:
         if kind == "f" and all(v is None or type(v) in (int, float) for v in values):
             new = np.asarray(values, dtype=np.float64)  # None: an empty cell, NaN
         elif kind == "M" and all(v is None or isinstance(v, dt.date) for v in values):
-            new = np.asarray([_naive_utc(v) for v in values], dtype="datetime64[us]")
+            dates = _date_unit(column) and all(v is None or type(v) is dt.date for v in values)
+            new = np.asarray([_naive_utc(v) for v in values],
+                             dtype=column.dtype if dates else "datetime64[us]")
     numbers = kind in "iuf" and new.dtype.kind in "iuf"
     return new if numbers or kind == new.dtype.kind == "M" else None
 
