@@ -12,6 +12,7 @@ from aioserve.document.binary import BinaryColumn, PackedColumn, binary_column
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
 from aioserve.models import arrays
+from aioserve.models.arrays import ArrayColumns
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -80,11 +81,7 @@ def column_wire(values: list[Any]) -> list[Any] | PackedColumn:
     a numpy array is packed from its own bytes, as equal lists would be."""
     if type(values) is not list and arrays.is_array(values):
         packed = arrays.packed_column(values)
-        return _list_wire(arrays.python_values(values)) if packed is None else packed
-    return _list_wire(values)
-
-
-def _list_wire(values: list[Any]) -> list[Any]:
+        return column_wire(arrays.python_values(values)) if packed is None else packed
     kinds = set(map(type, values))
     if kinds <= _INTS or kinds <= _NUMBERS and _all_finite(values):
         # Plain numbers, as `column_json` would give them: copied once, not twice.
@@ -114,7 +111,7 @@ def _column_type(values: list[Any]) -> str | None:
 
 def column_types(data: Mapping[str, list[Any]]) -> dict[str, str]:
     """The columns of `data` that hold dates or datetimes, and which."""
-    if type(data) is arrays.ArrayColumns:
+    if type(data) is ArrayColumns:
         return {name: kind for name, values in data.items() if (kind := (
             _column_type(values) if type(values) is list else arrays.column_kind(values)))}
     return {name: kind for name, values in data.items()
@@ -138,7 +135,7 @@ def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
             columns[name] = column = _column(name, values)
             arrays_kept = arrays_kept or type(column) is not list
     if arrays_kept:  # only numpy data makes one: a plain dict of lists stays plain
-        columns = arrays.ArrayColumns(columns)
+        columns = ArrayColumns(columns)
     if len(columns) > 1 and len(set(map(len, columns.values()))) > 1:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in columns.items())
         raise ValueError(f"columns must have equal lengths ({sizes})")
@@ -271,7 +268,7 @@ class ColumnDataSource(Model):
         # frame: equal values, equal wire form. Only the last ones are kept.
         last, self._last_wire = self._last_wire, {}
         wire: dict[str, Any] = {}
-        if type(value) is arrays.ArrayColumns:  # numpy arrays: packed at C speed, not kept
+        if type(value) is ArrayColumns:  # numpy arrays: packed at C speed, not kept
             last = {n: c for n, c in last.items() if type(value.get(n)) is list}
         for column, values in value.items():
             previous = last.get(column)
