@@ -14,6 +14,7 @@ import math
 import struct
 import sys
 from array import array
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import orjson
@@ -46,6 +47,34 @@ def binary(values: list[Any], dtype: str) -> BinaryColumn:
     return column
 
 
+class PackedColumn:
+    """A column packed already (a numpy array's bytes, see models/arrays.py): it
+    travels as a BinaryColumn does, without a Python list of its values."""
+
+    __slots__ = ("dtype", "length", "packed")
+
+    def __init__(self, dtype: str, length: int, packed: bytes) -> None:
+        self.dtype, self.length, self.packed = dtype, length, packed
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.tolist())
+
+    def tolist(self) -> list[Any]:
+        """The values as JSON carries them (NaN as None), read back from the bytes."""
+        return unpack(_HEADER.pack(0, DTYPES[self.dtype][0]) + self.packed)[1]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedColumn):
+            return (self.dtype, self.packed) == (other.dtype, other.packed)
+        return isinstance(other, list) and self.tolist() == other
+
+    def __repr__(self) -> str:
+        return f"PackedColumn({self.dtype}, {self.length} values)"
+
+
 def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any]:
     """`values` (numbers and None, as `column_json` makes them) as a BinaryColumn
     when they fit one exactly; otherwise the list itself. `kinds`: the types of
@@ -68,12 +97,12 @@ def binary_column(values: list[Any], kinds: set[type] | None = None) -> list[Any
     return binary(values, "float64")
 
 
-def pack(ident: int, column: BinaryColumn) -> bytes:
+def pack(ident: int, column: BinaryColumn | PackedColumn) -> bytes:
     """The frame of one column: header, then the values (struct packs a list about
     twice as fast as array does)."""
     code, typecode = DTYPES[column.dtype]
     data = column.packed
-    if data is None:
+    if data is None:  # a BinaryColumn not packed yet (a PackedColumn always is)
         layout = f"<{len(column)}{typecode}"
         try:
             data = struct.pack(layout, *column)
@@ -118,7 +147,7 @@ def encode(message: dict[str, Any]) -> Outgoing:
     buffers: list[bytes] = []
 
     def default(obj: Any) -> Any:
-        if isinstance(obj, BinaryColumn):
+        if isinstance(obj, BinaryColumn) or type(obj) is PackedColumn:  # (no tuple: faster)
             ident = next(_ids) % 2**32
             buffers.append(pack(ident, obj))
             return {"__buffer__": ident, "dtype": obj.dtype, "length": len(obj)}
@@ -133,8 +162,15 @@ def encode(message: dict[str, Any]) -> Outgoing:
                             option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
     except orjson.JSONEncodeError:
         buffers.clear()
-        text = json.dumps(message, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(message, separators=(",", ":"), allow_nan=False, default=_as_json)
     return Outgoing(text, tuple(buffers))
+
+
+def _as_json(obj: Any) -> Any:
+    """What the standard library's JSON cannot write itself: a PackedColumn's values."""
+    if isinstance(obj, PackedColumn):
+        return obj.tolist()
+    raise TypeError(f"cannot send a {type(obj).__name__} value to the browser")
 
 
 def resolve(value: dict[str, Any], buffers: dict[int, list[Any]]) -> Any:

@@ -25,6 +25,7 @@ from aioserve.document.properties import (
     Property,
     String,
 )
+from aioserve.models import arrays
 from aioserve.models.downsample import (
     index_minmax_rows,
     is_clean,
@@ -300,7 +301,7 @@ class _Columns:
         self.ys = [column for column, _ in prepared]
         self.clean = [clean for _, clean in prepared]
         if (previous is not None and previous.x_name == x and previous.x_clean
-                and raw_x is not previous.xs and raw_x == previous.xs):
+                and type(raw_x) is list and raw_x is not previous.xs and raw_x == previous.xs):
             # The same x values in a new list (the app replaced y): what was worked
             # out about them holds. Not the same list: that may have changed in place.
             self.xs, self.x_clean = raw_x, True
@@ -308,6 +309,11 @@ class _Columns:
             return
         self.xs, self.x_clean = _prepared(raw_x)
         x_clean = self.x_clean
+        if type(self.xs) is not list:  # a numpy column, as floats (arrays.as_floats)
+            self.sorted = x_clean and arrays.is_ascending(self.xs)
+            finite = self.xs[self.xs == self.xs]  # NaN: not equal to itself
+            self.x_extent = (float(finite.min()), float(finite.max())) if len(finite) else None
+            return
         self.sorted = x_clean and self.xs == sorted(self.xs)  # timsort: one run, linear
         finite = self.xs if x_clean else [
             v for v in self.xs if isinstance(v, (int, float)) and math.isfinite(v)]
@@ -334,6 +340,11 @@ class _Columns:
             if lines:
                 keep.update(minmax_rows(self.xs, [self.ys[k] for k in lines], lo, hi, pixels,
                                         clean=[self.clean[k] for k in lines]))
+        elif type(self.xs) is not list:
+            visible = arrays.rows_between(self.xs, lo, hi)
+            if lines:  # row by row in Python: as lists, not numpy scalars
+                keep.update(index_minmax_rows([_as_list(self.ys[k]) for k in lines], visible,
+                                              pixels))
         else:
             visible = [i for i, v in enumerate(self.xs)
                        if isinstance(v, (int, float)) and lo <= v <= hi]
@@ -345,18 +356,31 @@ class _Columns:
                                    (y_range[0], y_range[1]) if y_range else None, cells,
                                    clean=[self.clean[k] for k in marks]))
         rows = sorted(keep)
-        data = {self.x_name: [self.xs[i] for i in rows]}
+        data = {self.x_name: _values_at(self.xs, rows)}
         for name, column in zip(self.y_names, self.ys, strict=True):
-            data[name] = [column[i] for i in rows]
+            data[name] = _values_at(column, rows)
         return {"data": data, "rows": self.rows, "x_extent": list(extent) if extent else None}
 
 
-def _prepared(values: list[Any]) -> tuple[list[Any], bool]:
+def _values_at(column: Any, rows: list[int]) -> list[Any]:
+    if type(column) is list:
+        return [column[i] for i in rows]
+    return arrays.values_at(column, rows)
+
+
+def _as_list(column: Any) -> list[Any]:
+    return column if type(column) is list else arrays.values_at(column, range(len(column)))
+
+
+def _prepared(values: Any) -> tuple[Any, bool]:
     """The column as the page reads it, and whether it holds only finite numbers.
 
     A column of plain finite numbers is used as it is (only read, never changed):
     copying and checking 1,000,000 values again would double the cost of an update.
+    A numpy column becomes a float64 array (arrays.as_floats; no copy when it is one).
     """
+    if type(values) is not list:
+        return arrays.as_floats(values)
     if set(map(type, values)) <= {int, float}:
         try:
             if all(map(math.isfinite, values)):

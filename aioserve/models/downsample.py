@@ -14,7 +14,9 @@ Pure functions over Python lists. For lines and bars the builtins `min`, `max`,
 `list.index` and `bisect` do the per-point work at C speed (about 40 ms for
 1,000,000 points here). A scatter needs a cell per point: numpy works them out
 when it is installed (it is not a dependency of aioserve), with the same rows
-kept as the pure-Python path that runs without it.
+kept as the pure-Python path that runs without it. Columns may also be float64
+numpy arrays (a source's numpy columns, NaN for gaps: charts.py): then numpy
+does the per-point work on them as they are.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def visible_rows(xs: Sequence[float], lo: float, hi: float) -> tuple[int, int]:
 
 def _extremes(ys: Sequence[Any], a: int, b: int, clean: bool, keep: set[int]) -> None:
     """Add to `keep` the rows of the smallest and largest y in rows [a, b)."""
+    if type(ys) is not list and hasattr(ys, "argmax"):  # a float64 numpy array
+        _array_extremes(ys[a:b], a, clean, keep)
+        return
     if clean:
         segment = ys[a:b]
         low, high = min(segment), max(segment)
@@ -60,6 +65,18 @@ def _extremes(ys: Sequence[Any], a: int, b: int, clean: bool, keep: set[int]) ->
                 best_hi = i
     if best_lo >= 0:
         keep.update((best_lo, best_hi))
+
+
+def _array_extremes(segment: Any, a: int, clean: bool, keep: set[int]) -> None:
+    """`_extremes` of a float64 array: the first smallest and largest, NaN skipped."""
+    if clean:
+        keep.update((a + int(segment.argmin()), a + int(segment.argmax())))
+        return
+    import numpy as np
+
+    low, high = np.fmin.reduce(segment), np.fmax.reduce(segment)  # NaN only when all are
+    if low == low:
+        keep.update((a + int((segment == low).argmax()), a + int((segment == high).argmax())))
 
 
 def minmax_rows(xs: Sequence[float], columns: Sequence[Sequence[Any]], lo: float, hi: float,
@@ -229,21 +246,26 @@ def _numpy_point_rows(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int],
     return _numpy_kept(index, column, row, y if y_bounds is None else None, cells[1] + 2)
 
 
-def _numpy_points(xs: Sequence[Any], ys: Sequence[Any], rows: Sequence[int],
+def _numpy_points(xs: Any, ys: Any, rows: Sequence[int],
                   clean: bool) -> tuple[Any, Any, Any] | None:
-    """The rows of a series with a finite y, and their x and y as float64 arrays;
+    """The rows of a series with a finite y, and their x and y as float64 arrays
+    (`xs` and `ys`: lists, or float64 arrays taken as they are);
     None without numpy or when the values are not all plain numbers (or None)."""
     try:
         import numpy as np
     except ImportError:
         return None
+    arrays = type(xs) is np.ndarray and type(ys) is np.ndarray  # no list to turn into one
     if isinstance(rows, range) and rows.step == 1:
         index = np.arange(rows.start, rows.stop, dtype=np.int64)
         x_values, values = xs[rows.start:rows.stop], ys[rows.start:rows.stop]
+    elif arrays:
+        index = np.asarray(rows, dtype=np.int64)
+        x_values, values = xs[index], ys[index]
     else:
         index = np.asarray(rows, dtype=np.int64)
         x_values, values = [xs[i] for i in rows], [ys[i] for i in rows]
-    if not clean and not set(map(type, values)) <= {int, float, type(None)}:
+    if not clean and not arrays and not set(map(type, values)) <= {int, float, type(None)}:
         return None  # bools, text, ...: `_finite` decides
     try:
         x = np.asarray(x_values)

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from weakref import ReferenceType, ref
 
-from aioserve.document.binary import BinaryColumn, binary_column
+from aioserve.document.binary import BinaryColumn, PackedColumn, binary_column
 from aioserve.document.model import Model
 from aioserve.document.properties import Int, List, Property
+from aioserve.models import arrays
+from aioserve.models.arrays import ArrayColumns
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -21,8 +23,17 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 PAGE_ROWS_LIMIT = 10_000
 
 
+def _column(name: str, values: Any) -> Any:
+    """A column as the source keeps it: a numpy array of numbers or datetimes as it is
+    (arrays.py), anything else as a new list."""
+    array = arrays.kept_array(name, values)
+    return _as_list(name, values) if array is None else array
+
+
 def _as_list(name: str, values: Any) -> list[Any]:
-    if hasattr(values, "tolist"):  # numpy arrays, pandas Series
+    if arrays.is_array(values) and values.ndim == 1:
+        values = arrays.python_values(values)  # datetime64[ns] too: datetimes, not ints
+    elif hasattr(values, "tolist"):  # other numpy arrays, pandas Series
         values = values.tolist()
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
         raise TypeError(f"column {name!r} must be a list, got {type(values).__name__}")
@@ -42,6 +53,8 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return _json_value(dt.datetime(value.year, value.month, value.day))
     if hasattr(value, "item"):  # numpy scalars
+        if type(value).__name__ == "datetime64":  # ns would come out as an int
+            value = value.astype("datetime64[us]")
         return _json_value(value.item())
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return _json_value(value.to_pydatetime())
@@ -54,6 +67,8 @@ _NUMBERS = frozenset((int, float))
 
 def column_json(values: list[Any]) -> list[Any]:
     """A new list of the column's values as JSON carries them (`_json_value`)."""
+    if type(values) is not list and arrays.is_array(values):
+        values = arrays.python_values(values)
     # Most columns hold plain numbers: checked at C speed, they go as they are.
     kinds = set(map(type, values))
     if kinds <= _INTS or kinds <= _NUMBERS and _all_finite(values):
@@ -61,8 +76,12 @@ def column_json(values: list[Any]) -> list[Any]:
     return [_json_value(v) for v in values]
 
 
-def column_wire(values: list[Any]) -> list[Any]:
-    """`column_json(values)`, as a binary column when it is numbers (docs/protocol.md)."""
+def column_wire(values: list[Any]) -> list[Any] | PackedColumn:
+    """`column_json(values)`, as a binary column when it is numbers (docs/protocol.md);
+    a numpy array is packed from its own bytes, as equal lists would be."""
+    if type(values) is not list and arrays.is_array(values):
+        packed = arrays.packed_column(values)
+        return column_wire(arrays.python_values(values)) if packed is None else packed
     kinds = set(map(type, values))
     if kinds <= _INTS or kinds <= _NUMBERS and _all_finite(values):
         # Plain numbers, as `column_json` would give them: copied once, not twice.
@@ -92,6 +111,9 @@ def _column_type(values: list[Any]) -> str | None:
 
 def column_types(data: Mapping[str, list[Any]]) -> dict[str, str]:
     """The columns of `data` that hold dates or datetimes, and which."""
+    if type(data) is ArrayColumns:
+        return {name: kind for name, values in data.items() if (kind := (
+            _column_type(values) if type(values) is list else arrays.column_kind(values)))}
     return {name: kind for name, values in data.items()
             if not (values and type(values[0]) in _NUMBERS)  # the usual case, told at once
             and (kind := _column_type(values)) is not None}
@@ -103,10 +125,17 @@ def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
     if type(data) is not dict and not isinstance(data, Mapping):
         raise TypeError(f"expected a dict of columns, got {type(data).__name__}")
     columns: dict[str, list[Any]] = {}
+    arrays_kept = False
     for name, values in data.items():
         if type(name) is not str:
             raise TypeError(f"column names must be str, got {name!r}")
-        columns[name] = values.copy() if type(values) is list else _as_list(name, values)
+        if type(values) is list:
+            columns[name] = values.copy()
+        else:
+            columns[name] = column = _column(name, values)
+            arrays_kept = arrays_kept or type(column) is not list
+    if arrays_kept:  # only numpy data makes one: a plain dict of lists stays plain
+        columns = ArrayColumns(columns)
     if len(columns) > 1 and len(set(map(len, columns.values()))) > 1:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in columns.items())
         raise ValueError(f"columns must have equal lengths ({sizes})")
@@ -114,11 +143,11 @@ def _check_columns(data: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 
 class _Columns(Property[dict[str, list[Any]]]):
-    type_name = "dict[str, list]"
+    type_name = "dict[str, list | numpy array]"
 
     def validate(self, value: Any) -> dict[str, list[Any]]:
         if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a pandas DataFrame
-            value = {str(c): value[c].tolist() for c in value.columns}
+            value = {str(c): value[c] for c in value.columns}  # Series: kept as arrays
         return _check_columns(value)
 
     def to_json(self, value: dict[str, list[Any]]) -> Any:
@@ -158,6 +187,13 @@ class ColumnDataSource(Model):
     dict to `data` to replace everything; changing a column list in place is
     not seen. Dates and datetimes travel as epoch milliseconds (UTC);
     `column_types` tells the page which columns held them.
+
+    A 1-D numpy array of numbers or datetime64 (or such a pandas Series or
+    DataFrame column) is kept as an array, not copied: `source.data["y"]` is a
+    read-only view of the array given (equal values, same memory), and goes to
+    the page as its bytes. Lists are copied and stay lists. `stream` and
+    `patch` make a new array (a list, for values numpy cannot hold with the
+    column's); the app's array is never written.
 
     A source of more than 10,000 rows that only tables read stays on the
     server: tables fetch the rows they show, so the page never holds the data.
@@ -231,7 +267,9 @@ class ColumnDataSource(Model):
         # a new y, the usual slider callback) reuses that conversion and its packed
         # frame: equal values, equal wire form. Only the last ones are kept.
         last, self._last_wire = self._last_wire, {}
-        wire: dict[str, list[Any]] = {}
+        wire: dict[str, Any] = {}
+        if type(value) is ArrayColumns:  # numpy arrays: packed at C speed, not kept
+            last = {n: c for n, c in last.items() if type(value.get(n)) is list}
         for column, values in value.items():
             previous = last.get(column)
             converted = previous if previous is not None and previous == values else (
@@ -291,10 +329,7 @@ class ColumnDataSource(Model):
         added = len(next(iter(rows.values()), []))
         dropped = 0 if rollover is None else max(0, self.length + added - rollover)
         for name, values in rows.items():
-            column = self.data[name]
-            column.extend(values)
-            if dropped:
-                del column[:dropped]
+            self._extend(name, values, dropped)
         self._emit_rows(event)
         self._update_column_types()
         self._data_changed()
@@ -302,6 +337,19 @@ class ColumnDataSource(Model):
             # Indices follow their rows; rows that rolled off are no longer selected. A
             # plain set, so callbacks on `selected` run and every page gets the same list.
             self.selected = [i - dropped for i in self.selected if i >= dropped]
+
+    def _extend(self, name: str, values: Any, dropped: int) -> None:
+        data = self._values["data"]
+        column = data[name]
+        if type(column) is not list:  # a numpy array: a new one (arrays.py)
+            joined = arrays.extended(column, values, dropped)
+            if joined is not None:
+                data[name] = joined
+                return
+            column = data[name] = arrays.python_values(column)  # values it cannot hold
+        column.extend(values if type(values) is list else _as_list(name, values))
+        if dropped:
+            del column[:dropped]
 
     def patch(self, patches: Mapping[str, Sequence[tuple[int | slice, Any]]]) -> None:
         """Replace cells: `source.patch({"y": [(0, 10.5), (slice(2, 4), [1, 2])]})`."""
@@ -328,8 +376,15 @@ class ColumnDataSource(Model):
         event = {"kind": "patch", "model": self.id, "patches": {
             n: [[i, _json_value(v)] for i, v in cells] for n, cells in changes.items()}}
         for name, cells in changes.items():
+            column = self.data[name]
+            if type(column) is not list:  # a numpy array: patched in a copy (arrays.py)
+                column = arrays.patched(column, cells)
+                if column is not None:
+                    self.data[name] = column
+                    continue
+                column = self.data[name] = arrays.python_values(self.data[name])
             for index, value in cells:
-                self.data[name][index] = value
+                column[index] = value
         self._emit_rows(event)
         self._update_column_types()
         self._data_changed()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from aioserve.models import arrays
 from aioserve.models.sources import ColumnDataSource, column_json, column_wire
 
 MAX_WINDOW_ROWS = 1000  # a page shows a few dozen; this bounds what one request costs
@@ -50,6 +51,8 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def sorted_order(column: Sequence[Any], rows: Sequence[int], ascending: bool) -> list[int]:
     """`rows` ordered by their value in `column`; empty cells (None, NaN) last either
     way; equal values keep the source's order."""
+    if arrays.is_array(column):  # numbers or datetime64: sorted by numpy
+        return arrays.sorted_rows(column, rows, ascending)
     full: list[int] = []
     empty: list[int] = []
     for i in rows:
@@ -93,7 +96,10 @@ def filtered_rows(data: dict[str, list[Any]], fields: Sequence[str], text: str) 
     hits: set[int] = set()
     for field in fields:
         if field in data:
-            hits.update(_rows_containing(data[field], needle))
+            column = data[field]
+            if arrays.is_array(column):  # its text as an equal list's: datetimes as str()
+                column = arrays.python_values(column)
+            hits.update(_rows_containing(column, needle))
     return sorted(hits)
 
 
@@ -120,6 +126,12 @@ def _rows_containing(column: list[Any], needle: str) -> list[int]:
         row, line = row + 1, end + 1  # on to the next row's text
         at = blob.find(needle, line)
     return rows
+
+
+def _take(column: Any, index: list[int]) -> Any:
+    if type(column) is list:
+        return [column[i] for i in index]
+    return arrays.take(column, index)
 
 
 class RowView:
@@ -161,7 +173,7 @@ class RowView:
         if start > total:
             raise ValueError(f"rows {start} to {end}: outside the table ({total} rows)")
         end = min(end, total)
-        data: dict[str, list[Any]] = {}
+        data: dict[str, Any] = {}
         if order is None:
             index = list(range(start, end))
             if source is not None:
@@ -170,6 +182,6 @@ class RowView:
         else:
             index = order[start:end]
             if source is not None:
-                data = {f: column_wire([source.data[f][i] for i in index]) for f in fields
+                data = {f: column_wire(_take(source.data[f], index)) for f in fields
                         if f in source.data}
         return {"start": start, "total": total, "index": index, "data": data}
