@@ -10,8 +10,9 @@ once), lets the reaper end them, twice (the first round warms imports and
 caches, then start-up is frozen as `freeze_startup` does), then runs one
 `gc.collect()` and reports how many unreachable objects it found (what
 reference counting could not free) and how long it took; a third round,
-collected under `gc.DEBUG_SAVEALL`, names the commonest types among them. It also times every collection the
-interpreter ran by itself while the sessions were built and reaped.
+collected under `gc.DEBUG_SAVEALL`, names the commonest types among them. It
+also times every collection the interpreter ran by itself while the sessions
+were built and reaped.
 
 The reaper's stall is this pass: a full collection after a sweep costs time in
 proportion to what it has to look at, so every cycle a session's end leaves
