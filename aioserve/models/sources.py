@@ -41,7 +41,8 @@ def _as_list(name: str, values: Any) -> list[Any]:
 
 
 def _json_value(value: Any) -> Any:
-    """Numbers, text, bools, None as they are; dates as epoch ms; NaN as None."""
+    """Numbers, text, bools, None as they are; dates as epoch ms; NaN, NaT and
+    pandas' NA as None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, (int, str, bool)):
@@ -58,7 +59,19 @@ def _json_value(value: Any) -> Any:
         return _json_value(value.item())
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return _json_value(value.to_pydatetime())
+    if type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas"):
+        return None  # pd.NA, the gap in a nullable column (Int64, boolean, string): empty
     raise TypeError(f"cannot send a {type(value).__name__} value to the browser")
+
+
+def missing(value: Any) -> bool:
+    """Whether `value` is an empty cell: None, NaN, or pandas' NaT or NA."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    kind = type(value)
+    return kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas")
 
 
 _INTS = frozenset((int,))

@@ -7,13 +7,12 @@ worked out once and kept until the data, the sort or the filter change.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aioserve.models import arrays
-from aioserve.models.sources import ColumnDataSource, column_json, column_wire
+from aioserve.models.sources import ColumnDataSource, column_json, column_wire, missing
 
 MAX_WINDOW_ROWS = 1000  # a page shows a few dozen; this bounds what one request costs
 
@@ -26,10 +25,6 @@ def check_sort(source: ColumnDataSource | None, field: str, where: str) -> None:
     if field not in names:
         raise ValueError(f"{where}: no column {field!r} in the source "
                          f"(it has: {', '.join(map(repr, names)) or 'no columns'})")
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _text_key(text: str) -> tuple[tuple[int, Any], ...]:
@@ -49,14 +44,14 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def sorted_order(column: Sequence[Any], rows: Sequence[int], ascending: bool) -> list[int]:
-    """`rows` ordered by their value in `column`; empty cells (None, NaN) last either
-    way; equal values keep the source's order."""
+    """`rows` ordered by their value in `column`; empty cells (None, NaN, NaT, pandas'
+    NA) last either way; equal values keep the source's order."""
     if arrays.is_array(column):  # numbers or datetime64: sorted by numpy
         return arrays.sorted_rows(column, rows, ascending)
     full: list[int] = []
     empty: list[int] = []
     for i in rows:
-        (empty if _empty(column[i]) else full).append(i)
+        (empty if missing(column[i]) else full).append(i)
     if all(type(column[i]) in (int, float) for i in full):
         fast = _numpy_order(column, full, ascending)
         if fast is not None:
@@ -105,11 +100,12 @@ def filtered_rows(data: dict[str, list[Any]], fields: Sequence[str], text: str) 
 
 def _rows_containing(column: list[Any], needle: str) -> list[int]:
     """The rows of `column` whose text holds `needle` (casefolded): one search through
-    the column's text joined by newlines, at C speed, not a Python loop per cell."""
+    the column's text joined by newlines, at C speed, not a Python loop per cell.
+    Empty cells match nothing (the page shows them blank, not "None" or "nan")."""
     def slow() -> list[int]:
-        return [i for i, v in enumerate(column) if v is not None and needle in str(v).casefold()]
+        return [i for i, v in enumerate(column) if not missing(v) and needle in str(v).casefold()]
 
-    if not needle or "\n" in needle or None in column:
+    if not needle or "\n" in needle:
         return slow()
     joined = "\n".join(map(str, column))
     blob = joined.casefold()
@@ -125,7 +121,7 @@ def _rows_containing(column: list[Any], needle: str) -> list[int]:
             break
         row, line = row + 1, end + 1  # on to the next row's text
         at = blob.find(needle, line)
-    return rows
+    return [i for i in rows if not missing(column[i])]  # "None", "nan", "<NA>" are no text
 
 
 def _take(column: Any, index: list[int]) -> Any:

@@ -148,6 +148,22 @@ def test_numpy_values_are_sent_as_plain_numbers() -> None:
     assert source.to_json()["props"]["data"] == {"a": [0, 1, 2], "b": [0.5, None, 2.0]}
 
 
+def test_the_gaps_of_nullable_pandas_columns_are_empty_cells() -> None:
+    """pd.NA (Int64, boolean, string columns, as `convert_dtypes()` makes them) and
+    NaT go as empty cells, like NaN: a DataFrame read that way is served as it is."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"n": [1, None, 3], "ok": [True, None, False],
+                          "s": ["a", None, "c"],
+                          "t": [pd.Timestamp("2026-01-01"), pd.NaT, pd.NaT]}).convert_dtypes()
+    assert str(frame["n"].dtype) == "Int64" and frame["s"].dtype.name == "string"
+    data = ColumnDataSource(data=frame).to_json()["props"]["data"]
+    assert data == {"n": [1, None, 3], "ok": [True, None, False], "s": ["a", None, "c"],
+                    "t": [1767225600000.0, None, None]}
+    table = DataTable(source=ColumnDataSource(data=frame), columns=["n", "s"])
+    rows = table.fetch_rows(0, 3)
+    assert rows["data"]["n"] == [1, None, 3] and rows["data"]["s"] == ["a", None, "c"]
+
+
 def test_a_column_value_that_cannot_be_sent_is_refused_when_sent() -> None:
     source = ColumnDataSource(data={"c": [object()]})
     with pytest.raises(TypeError, match="cannot send a object value"):

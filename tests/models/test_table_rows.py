@@ -44,6 +44,23 @@ def test_the_filter_looks_in_the_shown_columns_in_any_case() -> None:
     assert filtered_rows(data, ["city"], "zzz") == []
 
 
+def test_empty_cells_are_no_text_to_filter_on_and_sort_last() -> None:
+    """A cell the page shows blank (None, NaN, pandas' NA and NaT) matches no filter:
+    not "no" in "None", "na" in "nan" or "<NA>"; and sorts last like None."""
+    values: list[object] = ["Nora", None, math.nan, "banana", "Nantes"]
+    assert filtered_rows({"v": values}, ["v"], "n") == [0, 3, 4]
+    assert filtered_rows({"v": values * 2_000}, ["v"], "na")[:3] == [3, 4, 8]  # joined path
+    pd = pytest.importorskip("pandas")
+    column = list(pd.Series(["b", None, "a"], dtype="string"))
+    assert column[1] is pd.NA
+    assert filtered_rows({"v": column}, ["v"], "na") == []
+    assert sorted_order(column, range(3), True) == [2, 0, 1]
+    assert sorted_order(column, range(3), False) == [0, 2, 1]
+    times = [pd.Timestamp("2026-01-02"), pd.NaT, pd.Timestamp("2026-01-01")]
+    assert sorted_order(times, range(3), True) == [2, 0, 1]
+    assert filtered_rows({"t": times}, ["t"], "nat") == []
+
+
 def table(rows: int = 10) -> DataTable:
     return DataTable(source={"n": list(range(rows)), "sq": [i * i for i in range(rows)]})
 
