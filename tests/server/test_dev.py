@@ -19,7 +19,8 @@ from aiohttp.test_utils import TestClient
 
 from aioserve import create_app
 from aioserve.client import ClientSession
-from aioserve.server.dev import DEV, DevReloader
+from aioserve.server.dev import DEV
+from tests.server.dev_edits import edit, write
 
 TestClientT = TestClient[web.Request, web.Application]
 AiohttpClient = Callable[[web.Application], Awaitable[TestClientT]]
@@ -31,33 +32,11 @@ curdoc().add_root(Div(text="{text}", name="out"))
 """
 
 
-def write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-
-
 async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not await check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
-
-
-async def edit(reloader: DevReloader, path: Path, text: str, *,
-               save: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Write the file and wait for the reload it causes. The watcher may still be
-    starting when a test begins, so an edit it missed is made again."""
-    before = reloader.generation
-    for _ in range(5):
-        if save is None:
-            write(path, text)
-        else:
-            await save()
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            if reloader.generation > before:
-                return
-            await asyncio.sleep(0.02)
-    raise AssertionError(f"no reload after editing {path}")
 
 
 async def page_text(client: TestClientT, path: str) -> tuple[int, str]:

@@ -17,6 +17,7 @@ from aioserve.server.dev import DEV
 from aioserve.server.keys import STATE
 from aioserve.server.lifecycle import drain
 from tests.engines.bokeh.wire import BokehWire, model_id, token_of_page, write_app
+from tests.server.dev_edits import edit
 
 TestClientT = TestClient[web.Request, web.Application]
 AiohttpClient = Callable[[web.Application], Awaitable[TestClientT]]
@@ -96,17 +97,16 @@ async def test_dev_reload_serves_the_new_code_to_a_reconnecting_page(
         tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
     app = write_app(tmp_path, "live.py", SHOWS.format(title="first"))
     client = await aiohttp_client(create_app([app], dev=True))
+    reloader = client.server.app[DEV]
     wire = await open_wire(client, "/live")
     assert (await wire.pull())["title"] == "first"
-    app.write_text(SHOWS.format(title="second"))
     code, _ = await asyncio.gather(wire.closed_with(),
-                                   client.server.app[DEV].apply({app.resolve()}))
+                                   edit(reloader, app, SHOWS.format(title="second")))
     assert code == 1000  # BokehJS reconnects, and re-pulls
     again = await open_wire(client, "/live")
     assert (await again.pull())["title"] == "second"
     await again.ws.close()
-    app.write_text("this is not python(\n")
-    await client.server.app[DEV].apply({app.resolve()})
+    await edit(reloader, app, "this is not python(\n")
     # A broken edit keeps the last good code.
     third = await open_wire(client, "/live")
     assert (await third.pull())["title"] == "second"
