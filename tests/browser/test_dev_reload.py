@@ -3,15 +3,14 @@ through a syntax error and its fix."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
-from aioserve.server.dev import DEV, DevReloader
+from aioserve.server.dev import DEV
+from tests.server.dev_edits import edit
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # see conftest.py
 
@@ -27,24 +26,6 @@ curdoc().add_root(Column(out, button))
 """
 
 
-def write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-
-
-async def save(reloader: DevReloader, path: Path, text: str) -> None:
-    """Write the file and wait for the server's reload; again if the watcher,
-    still starting, missed it."""
-    before = reloader.generation
-    for _ in range(5):
-        write(path, text)
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            if reloader.generation > before:
-                return
-            await asyncio.sleep(0.02)
-    raise AssertionError(f"no reload after saving {path}")
-
-
 async def test_an_open_page_refreshes_itself_after_an_edit(
         live: Any, page: Page, tmp_path: Path, screenshot: Any) -> None:
     script = tmp_path / "hello.py"
@@ -57,21 +38,21 @@ async def test_an_open_page_refreshes_itself_after_an_edit(
     loads: list[str] = []
     page.on("load", lambda _: loads.append(page.url))
 
-    await save(reloader, script, APP.format(text="second version"))
+    await edit(reloader, script, APP.format(text="second version"))
     await expect(page.get_by_text("second version")).to_be_visible()
     await page.wait_for_selector(CONNECTED)
     assert len(loads) >= 1  # a real reload of the page, not a patch
     assert len(server.sessions("/hello")) == 1  # the old session ended
 
     # A syntax error: the page reloads into the error, the server keeps going.
-    await save(reloader, script, "from aioserve import curdoc\nx = (\n")
+    await edit(reloader, script, "from aioserve import curdoc\nx = (\n")
     alert = page.get_by_role("alert")
     await expect(alert).to_contain_text("SyntaxError")
     await expect(alert).to_contain_text("was never closed")
     await screenshot(page, "dev-reload-syntax-error")
 
     # Saving the fix brings the app back in the same tab, no user action needed.
-    await save(reloader, script, APP.format(text="fixed version"))
+    await edit(reloader, script, APP.format(text="fixed version"))
     await expect(page.get_by_text("fixed version")).to_be_visible()
     await page.wait_for_selector(CONNECTED)
     await page.get_by_role("button", name="Press").click()
