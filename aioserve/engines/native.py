@@ -100,7 +100,8 @@ class AioserveEngine(Engine):
         from aioserve.server.websocket import converse
 
         assert isinstance(session, ServerSession)  # this engine made it
-        connection.send(session.ack_message(max_message_bytes))
+        with connection.corked():  # written at once, no writer task
+            connection.send(session.ack_message(max_message_bytes))
         await converse(ws, connection, session, timing)
 
     app_module_prefix = MODULE_PREFIX

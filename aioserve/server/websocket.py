@@ -191,7 +191,9 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
             break
         message = _parse(frame.data) if frame.type is WSMsgType.TEXT else None
         if not connection.synced:  # anything but a pull or resume first: 4001
-            if message is None or not _start(connection, session, message):
+            with connection.corked():  # the document (or the missed patches) in one write
+                synced = message is not None and _start(connection, session, message)
+            if not synced:
                 await connection.close(CLOSE_PROTOCOL_ERROR, "expected pull or resume first")
                 break
             continue
