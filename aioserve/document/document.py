@@ -180,8 +180,7 @@ class Document:
     def _change(self, model: Model, name: str, old: Any, new: Any) -> None:
         """Set a property of one of this document's models (Model._set_property): a
         change the document cannot take is refused while nothing has changed yet."""
-        if self._thread_id is not None and threading.get_ident() != self._thread_id:
-            self._check_thread()  # raises
+        self._check_thread()
         if name in model.__reference_names__:
             self._check_adoptable(model.__properties__[name].references(new),
                                   f"{type(model).__name__}.{name}: ")
@@ -208,10 +207,8 @@ class Document:
         # Only the change itself comes from the sender; what callbacks do goes to everyone.
         origin, self._origin = self._origin, None
         if self._listener is not None:  # before going live the `doc` message carries it all
-            self._pending.append(({"kind": "set", "model": model.id, "attr": name,
-                                   "value": model.property_json(name, new)}, origin))
-            if not self._flush_scheduled:
-                self._schedule_flush()
+            self._emit({"kind": "set", "model": model.id, "attr": name,
+                        "value": model.property_json(name, new)}, origin)
         callbacks = model._change_callbacks
         if callbacks:
             for callback in callbacks.get(name, ()):
@@ -234,8 +231,7 @@ class Document:
         if self._listener is None:
             return  # not live yet: the first `doc` message will carry the state
         self._pending.append((event, origin))
-        if not self._flush_scheduled:
-            self._schedule_flush()
+        self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled and not self._holds and self._loop is not None:

@@ -312,9 +312,7 @@ class ColumnDataSource(Model):
 
     def _update_column_types(self) -> None:
         # Sent after the data it describes; a set only when it changed.
-        kinds = column_types(self._values["data"])
-        if kinds != self._values["column_types"]:
-            super()._set_property("column_types", kinds)
+        super()._set_property("column_types", column_types(self._values["data"]))
 
     @property
     def length(self) -> int:

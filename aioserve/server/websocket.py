@@ -204,14 +204,12 @@ async def converse(ws: web.WebSocketResponse, connection: Connection,
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
             connection.send(error_message(None, "bad_message", "a message needs an integer 'id'"))
             continue
-        if timing is None:
-            answer(connection, session, msg_id, message)
-            continue
         started = time.perf_counter()
         try:
             answer(connection, session, msg_id, message)
         finally:
-            timing(time.perf_counter() - started)
+            if timing is not None:
+                timing(time.perf_counter() - started)
 
 
 def answer(connection: Connection, session: ServerSession, msg_id: int,

@@ -112,12 +112,9 @@ class Connection:
             if isinstance(frame, str):
                 texts += 1
                 payload = frame.encode()
-                n = len(payload)
-                parts += (_SHORT.pack(0x81, n) if n < 126 else frame_header(n), payload)
+                parts += (frame_header(len(payload)), payload)
             else:
-                n = len(frame)
-                parts += (_MEDIUM.pack(0x82, 126, n) if 126 <= n < 65536 else
-                          frame_header(n, 0x2), frame)
+                parts += (frame_header(len(frame), 0x2), frame)
         self.messages_out += texts
         self.bytes_out += size
         self._outbox.clear()

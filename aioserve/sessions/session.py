@@ -42,7 +42,7 @@ class ServerSession(Subscribers):
         self.seq = 1
         # Tells a rebuilt session (same id, after reaping) from the one a page resumes.
         self.instance = secrets.token_urlsafe(8)
-        self._replay: deque[tuple[int, Outgoing, int]] = deque()  # (seq, patch, its size)
+        self._replay: deque[tuple[int, Outgoing]] = deque()
         self._replay_bytes = 0
         self.created_at = self.last_detached_at
         self.destroyed = False
@@ -72,7 +72,7 @@ class ServerSession(Subscribers):
             return []
         if since > self.seq or not self._replay or self._replay[0][0] > since + 1:
             return None
-        return [patch for seq, patch, _ in self._replay if seq > since]
+        return [patch for seq, patch in self._replay if seq > since]
 
     def document_changed(self, events: list[PendingEvent]) -> None:
         """Number one batch of changes and send it to every connection."""
@@ -96,12 +96,11 @@ class ServerSession(Subscribers):
                 connection.send(whole)
 
     def _remember(self, seq: int, message: Outgoing) -> None:
-        size = message.size
-        self._replay.append((seq, message, size))
-        self._replay_bytes += size
+        self._replay.append((seq, message))
+        self._replay_bytes += message.size
         while self._replay and (len(self._replay) > REPLAY_MESSAGES
                                 or self._replay_bytes > REPLAY_BYTES):
-            self._replay_bytes -= self._replay.popleft()[2]
+            self._replay_bytes -= self._replay.popleft()[1].size
 
     def broadcast(self, message: dict[str, Any]) -> None:
         text = dumps(message)
