@@ -60,7 +60,9 @@ add.on_click(added)
 doc.add_root(Column(seen, count, add))
 """
 
-NGINX_CONF = """\
+# What every test nginx runs with: in the test's folder, in the foreground, one worker;
+# the `http` block goes on with the recipe (docs/deploy.md) a test checks.
+NGINX_PREAMBLE = """\
 daemon off;
 worker_processes 1;
 {user}
@@ -80,6 +82,9 @@ http {{
         default upgrade;
         ''      close;
     }}
+"""
+
+NGINX_CONF = NGINX_PREAMBLE + """
 
     # Pages only mint tokens under --lazy-sessions: any instance will do.
     upstream aioserve_pages {{

@@ -21,7 +21,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from tests.deploy.test_nginx import _require_nginx, free_port, nginx_user, running_nginx
+from tests.deploy.test_nginx import (
+    NGINX_PREAMBLE,
+    _require_nginx,
+    free_port,
+    nginx_user,
+    running_nginx,
+)
 from tests.engines.bokeh.test_server_features import text_of
 from tests.engines.bokeh.wire import BokehWire, model_id, patch_frames
 
@@ -44,26 +50,7 @@ doc.add_root(column(seen, count, echo))
 """
 
 # What docs/deploy.md shows, with test ports and paths.
-NGINX_CONF = """\
-daemon off;
-worker_processes 1;
-{user}
-pid nginx.pid;
-error_log error.log info;
-events {{ worker_connections 256; }}
-
-http {{
-    access_log access.log;
-    client_body_temp_path client_body_temp;
-    proxy_temp_path proxy_temp;
-    fastcgi_temp_path fastcgi_temp;
-    uwsgi_temp_path uwsgi_temp;
-    scgi_temp_path scgi_temp;
-
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        ''      close;
-    }}
+NGINX_CONF = NGINX_PREAMBLE + """\
     # The browser's route cookie, or its address when it sent none...
     map $cookie_aioserve_route $bokeh_browser {{
         ''      $remote_addr;
