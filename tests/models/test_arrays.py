@@ -281,6 +281,31 @@ async def test_the_page_gets_arrays_as_the_values_and_frames_of_equal_lists() ->
         assert source.data["i"][:2] == [200, 201]
 
 
+def nullable_app(doc: Document) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"n": [3, None, 1], "s": ["b", None, "nora"]}).convert_dtypes()
+    source = ColumnDataSource(data=frame, name="source")
+    doc.add_root(Column(DataTable(source=source, columns=["n", "s"], filterable=True,
+                                name="table")))
+
+
+async def test_a_page_gets_the_gaps_of_nullable_pandas_columns_as_empty_cells() -> None:
+    """A DataFrame after `convert_dtypes()` is served (pd.NA was refused); its gaps are
+    empty cells on the page, sort last and match no filter text ("<NA>")."""
+    pytest.importorskip("pandas")
+    async with start_server(nullable_app) as server, \
+            ClientSession.open(server.url + "/") as session:
+        assert session.document.find(name="source").data == {"n": [3, None, 1],
+                                                             "s": ["b", None, "nora"]}
+        table = session.document.find(name="table")
+        await session.set(table, "sort", {"field": "n", "ascending": True})
+        assert (await session.rows(table, 0, 3))["data"]["n"] == [1, 3, None]
+        await session.set(table, "sort", None)
+        await session.set(table, "filter", "n")
+        assert (await session.rows(table, 0, 3))["data"]["s"] == ["nora"]
+
+
 def test_an_app_that_gives_lists_never_imports_numpy() -> None:
     # (numpy thins a long scatter, and sorts 50,000 rows or more, when installed.)
     code = ("import sys\n"
